@@ -1,0 +1,38 @@
+"""Controls built from parameter specs, so a control and its validation never disagree."""
+from dash import dcc, html
+
+from components.params import Choice, Number
+
+
+def control_id(page: str, name: str) -> str:
+    """The one place a control's component id is spelled."""
+    return f"{page}-{name}"
+
+
+def slider(page: str, param: Number, value, updatemode: str = "drag", **extra):
+    """A labelled slider with Dash 4's typed-value box beside it."""
+    span = param.hi - param.lo
+    marks = {v: param.format(v) for v in (param.lo, param.lo + span / 2, param.hi)}
+    return html.Div(className="control", children=[
+        html.Label(param.label, htmlFor=control_id(page, param.name)),
+        dcc.Slider(
+            id=control_id(page, param.name), min=param.lo, max=param.hi,
+            step=1 if param.integer else param.step, value=value, marks=marks,
+            updatemode=updatemode, **extra,
+        ),
+    ])
+
+
+def dropdown(page: str, param: Choice, value, labels: dict | None = None):
+    labels = labels or {}
+    return html.Div(className="control", children=[
+        html.Label(param.label, htmlFor=control_id(page, param.name)),
+        dcc.Dropdown(
+            id=control_id(page, param.name), value=value, clearable=False, searchable=False,
+            options=[{"label": labels.get(o, o), "value": o} for o in param.options],
+        ),
+    ])
+
+
+def control_panel(children, title: str = "Controls"):
+    return html.Section(className="controls", children=[html.H3(title), *children])

@@ -1,0 +1,66 @@
+"""The page frame every page shares: navigation, notices, controls beside figures."""
+from pathlib import Path
+
+import dash
+from dash import dcc, html
+
+
+def navbar():
+    """Links to every registered page, in registry order (built per request so that
+    pages registered later appear too)."""
+    return html.Nav(className="navbar", children=[
+        dcc.Link("GradLab", href=dash.get_relative_path("/"), className="brand"),
+        *[dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
+          for page in dash.page_registry.values() if page["path"] != "/"],
+    ])
+
+
+def notice_list(notices, kind: str = "warning"):
+    """Messages for the reader (replaced inputs, overflow); nothing when there are none."""
+    if not notices:
+        return None
+    return html.Ul(className=f"notice notice-{kind}", children=[html.Li(n) for n in notices])
+
+
+def markdown_file(path: Path, **kwargs):
+    """Render a page's prose and equations (MathJax bundled with Dash: works offline)."""
+    return dcc.Markdown(path.read_text(encoding="utf-8"), mathjax=True, **kwargs)
+
+
+def graph(graph_id: str, height: int = 380):
+    return dcc.Graph(id=graph_id, className="figure", style={"height": f"{height}px"},
+                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2},
+                             "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d",
+                                                        "zoomOut2d", "autoScale2d", "pan2d"]})
+
+
+def page_frame(title: str, intro, url_notices, controls, figures, status_id: str,
+               query_id: str, below=None):
+    """Title and intro, the URL's notices, controls on the left, figures on the right.
+
+    `status_id` is the box the page's callback fills (regime badge, overflow, notices);
+    `query_id` a Store holding the canonical query string, mirrored into the address bar.
+    """
+    return html.Div(className="page", children=[
+        html.H1(title),
+        intro,
+        html.Div(notice_list(url_notices), className="url-notices"),
+        html.Div(className="workspace", children=[
+            controls,
+            html.Div(className="figures", children=[
+                html.Div(id=status_id, className="status", role="status"),
+                *figures,
+            ]),
+        ]),
+        below,
+        dcc.Store(id=query_id),
+    ])
+
+
+def mirror_query_to_url(query_id: str) -> None:
+    """Copy the page's canonical query string into the address bar (history.replaceState:
+    no navigation, no page re-render, no history entry per slider step)."""
+    dash.clientside_callback(
+        dash.ClientsideFunction(namespace="gradlab", function_name="mirrorQuery"),
+        dash.Input(query_id, "data"),
+    )

@@ -1,0 +1,164 @@
+"""Page parameters: one definition serves the control, the URL and the server-side check.
+
+Everything that reaches the server (URL query strings, callback payloads) is untrusted:
+a slider's min/max are enforced only in the browser, and anyone can POST any JSON to
+/_dash-update-component. `ParamSet.parse` turns any raw mapping into valid values and a
+list of human-readable notices saying what was replaced, never raising.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+MAX_TEXT = 200  # longer raw values are not even looked at
+
+
+def _short(raw) -> str:
+    text = repr(raw) if not isinstance(raw, str) else raw
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def format_number(value: float) -> str:
+    """Compact, round-trippable for slider steps: 0.9 → '0.9', 2.0 → '2'."""
+    return format(value, ".12g")
+
+
+def _to_float(raw) -> float:
+    """A finite float from a number or numeric text; ValueError otherwise."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError
+    if isinstance(raw, str):
+        if len(raw) > MAX_TEXT:
+            raise ValueError
+        raw = raw.strip()
+    value = float(raw)  # TypeError/ValueError/OverflowError for everything else
+    if math.isnan(value):
+        raise ValueError
+    return value
+
+
+@dataclass(frozen=True)
+class Number:
+    """A real (or, with integer=True, whole) parameter on [lo, hi]."""
+
+    name: str
+    label: str
+    default: float
+    lo: float
+    hi: float
+    step: float = 0.01
+    integer: bool = False
+
+    def parse(self, raw) -> tuple[float, str | None]:
+        try:
+            value = _to_float(raw)
+        except (TypeError, ValueError, OverflowError):
+            return self.default, (f"{self.name} = {_short(raw)!s} is not a number; "
+                                  f"using {self.format(self.default)}.")
+        clamped = min(max(value, self.lo), self.hi)  # ±inf clamp too
+        if clamped != value:
+            why = f"is outside {self.format(self.lo)}–{self.format(self.hi)}"
+        elif self.integer and clamped != int(clamped):
+            why = "is not a whole number"
+        else:
+            return (int(clamped) if self.integer else clamped), None
+        if self.integer:
+            clamped = int(round(clamped))
+        return clamped, f"{self.name} = {_short(raw)} {why}; using {self.format(clamped)}."
+
+    def format(self, value) -> str:
+        return str(int(value)) if self.integer else format_number(value)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of names."""
+
+    name: str
+    label: str
+    default: str
+    options: tuple[str, ...]
+
+    def parse(self, raw) -> tuple[str, str | None]:
+        if isinstance(raw, str) and raw in self.options:
+            return raw, None
+        return self.default, (f"{self.name} = {_short(raw)} is not one of "
+                              f"{', '.join(self.options)}; using {self.default}.")
+
+    def format(self, value) -> str:
+        return value
+
+
+@dataclass(frozen=True)
+class NumberList:
+    """A comma-separated list of reals, each on [lo, hi], length 1..max_len."""
+
+    name: str
+    label: str
+    default: tuple[float, ...]
+    lo: float
+    hi: float
+    max_len: int
+
+    def parse(self, raw) -> tuple[tuple[float, ...], str | None]:
+        items = raw.split(",") if isinstance(raw, str) and len(raw) <= MAX_TEXT else raw
+        if not isinstance(items, (list, tuple)) or not 1 <= len(items) <= self.max_len:
+            return self.default, (f"{self.name} = {_short(raw)} is not a list of 1–"
+                                  f"{self.max_len} numbers; using {self.format(self.default)}.")
+        values, clamped = [], False
+        for item in items:
+            try:
+                value = _to_float(item)
+            except (TypeError, ValueError, OverflowError):
+                return self.default, (f"{self.name} = {_short(raw)} has a value that is not a "
+                                      f"number; using {self.format(self.default)}.")
+            values.append(min(max(value, self.lo), self.hi))
+            clamped |= values[-1] != value
+        values = tuple(values)
+        if clamped:
+            return values, (f"{self.name}: values outside {format_number(self.lo)}–"
+                            f"{format_number(self.hi)} were clamped; using {self.format(values)}.")
+        return values, None
+
+    def format(self, value) -> str:
+        return ",".join(format_number(v) for v in value)
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """The parameters of one page, in URL order."""
+
+    params: tuple = field(default_factory=tuple)
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def __getitem__(self, name):
+        return next(p for p in self.params if p.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+    def parse(self, raw: dict) -> tuple[dict, list[str]]:
+        """Valid values for every parameter (missing ones take their default; unknown
+        keys are ignored) and the notices for what was replaced."""
+        if not isinstance(raw, dict):
+            raw = {}
+        values, notices = {}, []
+        for p in self.params:
+            if p.name not in raw:
+                values[p.name] = p.default
+                continue
+            values[p.name], notice = p.parse(raw[p.name])
+            if notice:
+                notices.append(notice)
+        return values, notices
+
+    def query(self, values: dict) -> str:
+        """The canonical query string ('?w=0.9&…') that reopens exactly this state."""
+        return "?" + urlencode({p.name: p.format(values[p.name]) for p in self.params})

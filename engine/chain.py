@@ -1,0 +1,383 @@
+"""Linear chains: the simplest place where gradients vanish or explode.
+
+Scalar chain   a_l = σ(w_l·a_{l−1} + b_l),  a_0 = x,  l = 1..n
+Matrix chain   a_l = σ(W a_{l−1} + b),      W = V diag(λ) V⁻¹
+
+Backpropagation multiplies one factor per layer. For the scalar chain
+    ∂a_n/∂a_l = ∏_{j=l+1..n} w_j·σ'(h_j)          (h_j the pre-activation)
+so with identity σ and shared w, ∂a_n/∂w_i = a_{i−1}·w^{n−i}: a power of w, which
+vanishes for |w| < 1 and explodes for |w| > 1.
+
+Every quantity is computed twice: by explicit chain-rule products in numpy (float64)
+and by torch autograd. Overflow is not an error: arrays carry inf/NaN, and the result
+says at which layer they first appeared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.activations import sigma, sigma_prime, torch_sigma
+
+
+def first_nonfinite(values: np.ndarray) -> int | None:
+    """Index along axis 0 of the first entry (or row) holding inf/NaN, else None."""
+    bad = ~np.isfinite(values)
+    if bad.ndim > 1:
+        bad = bad.reshape(bad.shape[0], -1).any(axis=1)
+    hits = np.flatnonzero(bad)
+    return int(hits[0]) if hits.size else None
+
+
+def _per_layer(value, n: int) -> np.ndarray:
+    """A shared scalar, or one value per layer, as a float64 array of length n."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"expected a scalar or {n} per-layer values, got shape {arr.shape}")
+    return arr.copy()
+
+
+def _reverse_cumprod(factors: np.ndarray) -> np.ndarray:
+    """out[l] = ∏_{j>l} factors[j] (empty product 1): the backward pass of a chain."""
+    with np.errstate(all="ignore"):
+        tail = np.cumprod(factors[::-1])[::-1]
+    return np.append(tail[1:], 1.0)
+
+
+# ---------------------------------------------------------------- scalar chain
+
+
+@dataclass(frozen=True)
+class ScalarChain:
+    """One pass through a_l = σ(w_l a_{l−1} + b_l). Arrays of per-layer values.
+
+    activations  a_0..a_n                 (n+1,)
+    preacts      h_1..h_n                 (n,)
+    slopes       σ'(h_1)..σ'(h_n)         (n,)
+    grad_w       ∂a_n/∂w_l, l = 1..n      (n,)
+    grad_b       ∂a_n/∂b_l, l = 1..n      (n,)
+    grad_x       ∂a_n/∂x
+    first_nonfinite_activation  layer l (0..n) where a_l first became inf/NaN
+    first_nonfinite_gradient    layer l (1..n) of the deepest-from-output ∂a_n/∂w_l
+                                that is inf/NaN, i.e. where the backward pass broke
+    """
+
+    activations: np.ndarray
+    preacts: np.ndarray
+    slopes: np.ndarray
+    grad_w: np.ndarray
+    grad_b: np.ndarray
+    grad_x: float
+    first_nonfinite_activation: int | None
+    first_nonfinite_gradient: int | None
+
+    @property
+    def depth(self) -> int:
+        return len(self.preacts)
+
+
+def scalar_chain(w, b, x: float, n: int, activation: str = "identity") -> ScalarChain:
+    """Forward pass and explicit chain-rule backward pass, numpy float64.
+
+    w, b: a shared scalar or one value per layer (length n).
+    """
+    if n < 1:
+        raise ValueError("depth n must be at least 1")
+    w, b = _per_layer(w, n), _per_layer(b, n)
+    a = np.empty(n + 1)
+    h = np.empty(n)
+    a[0] = x
+    with np.errstate(all="ignore"):
+        for l in range(n):  # the forward pass is sequential by nature
+            h[l] = w[l] * a[l] + b[l]
+            a[l + 1] = sigma(activation, h[l])
+        slopes = sigma_prime(activation, h)
+        # ∂a_n/∂h_l = σ'(h_l)·∏_{j>l} w_j σ'(h_j)
+        grad_h = slopes * _reverse_cumprod(w * slopes)
+        grad_w = grad_h * a[:-1]
+        grad_x = float(grad_h[0] * w[0])
+    return ScalarChain(
+        activations=a,
+        preacts=h,
+        slopes=slopes,
+        grad_w=grad_w,
+        grad_b=grad_h,
+        grad_x=grad_x,
+        first_nonfinite_activation=first_nonfinite(a),
+        first_nonfinite_gradient=_deepest_nonfinite(grad_w),
+    )
+
+
+def _deepest_nonfinite(grads: np.ndarray) -> int | None:
+    """1-based layer nearest the output whose gradient is inf/NaN (backward pass order)."""
+    hits = np.flatnonzero(~np.isfinite(grads))
+    return int(hits[-1]) + 1 if hits.size else None
+
+
+def scalar_chain_autograd(w, b, x: float, n: int, activation: str = "identity") -> ScalarChain:
+    """The same quantities as `scalar_chain`, from torch autograd (float64)."""
+    w_t = torch.tensor(_per_layer(w, n), dtype=torch.float64, requires_grad=True)
+    b_t = torch.tensor(_per_layer(b, n), dtype=torch.float64, requires_grad=True)
+    x_t = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+    acts, pre = [x_t], []
+    for l in range(n):
+        pre.append(w_t[l] * acts[-1] + b_t[l])
+        acts.append(torch_sigma(activation, pre[-1]))
+    h = torch.stack(pre)
+    h.retain_grad()
+    a_n = acts[-1]
+    # σ' from autograd too: differentiate σ elementwise at the recorded pre-activations.
+    h_leaf = h.detach().clone().requires_grad_(True)
+    (slopes,) = torch.autograd.grad(torch_sigma(activation, h_leaf).sum(), h_leaf)
+    a_n.backward()
+    activations = torch.stack(acts).detach().numpy()
+    grad_w = w_t.grad.numpy()
+    return ScalarChain(
+        activations=activations,
+        preacts=h.detach().numpy(),
+        slopes=slopes.numpy(),
+        grad_w=grad_w,
+        grad_b=b_t.grad.numpy(),
+        grad_x=float(x_t.grad),
+        first_nonfinite_activation=first_nonfinite(activations),
+        first_nonfinite_gradient=_deepest_nonfinite(grad_w),
+    )
+
+
+def identity_chain_closed_form(w: float, b: float, x: float, n: int) -> tuple[float, np.ndarray]:
+    """Identity σ, shared w and b: a_n = wⁿx + b(1−wⁿ)/(1−w) (x + n·b at w = 1) and
+    ∂a_n/∂w_i = a_{i−1}·w^{n−i} with a_{i−1} from the same formula."""
+    with np.errstate(all="ignore"):
+        layers = np.arange(n + 1)
+        powers = np.float64(w) ** layers
+        if w == 1.0:
+            a = x + layers * b
+        else:
+            a = powers * x + b * (1.0 - powers) / (1.0 - w)
+        grad_w = a[:-1] * np.float64(w) ** (n - np.arange(1, n + 1))
+    return float(a[-1]), grad_w
+
+
+def per_layer_factor(chain: ScalarChain, w) -> np.ndarray:
+    """|w_l·σ'(h_l)|: what one layer multiplies the backward signal by."""
+    with np.errstate(all="ignore"):
+        return np.abs(_per_layer(w, chain.depth) * chain.slopes)
+
+
+def regime(factors: np.ndarray, tolerance: float = 0.01) -> tuple[str, float]:
+    """Name the regime from the geometric mean g of the per-layer factors.
+
+    g < 1−tol: vanishing; g > 1+tol: exploding; otherwise stable. Returns (name, g).
+    """
+    with np.errstate(all="ignore"):
+        g = float(np.exp(np.mean(np.log(factors))))
+    if np.isnan(g):
+        return "undefined", g
+    if g < 1.0 - tolerance:
+        return "vanishing", g
+    if g > 1.0 + tolerance:
+        return "exploding", g
+    return "stable", g
+
+
+# ---------------------------------------------------------------- matrix chain
+
+
+def spectrum(eig, d: int, rotation_deg: float = 0.0) -> np.ndarray:
+    """d eigenvalues from a short list of chosen real ones.
+
+    With rotation θ > 0 (and d ≥ 2) the first becomes the conjugate pair λ₁e^{±iθ}
+    (a rotation-scaling block). The remaining slots cycle through the rest of the
+    list, so `eig=(1.05, 0.9)` in d = 5 gives 1.05, 0.9, 1.05, 0.9, 1.05.
+    """
+    eig = np.asarray(eig, dtype=np.float64).ravel()
+    if rotation_deg and d >= 2:
+        pair = eig[0] * np.exp(1j * np.deg2rad(rotation_deg) * np.array([1, -1]))
+        rest = eig[1:] if len(eig) > 1 else eig
+        return np.concatenate([pair, np.resize(rest, d - 2)]).astype(np.complex128)
+    return np.resize(eig, d).astype(np.complex128)
+
+
+def parse_eigenvalues(eig) -> np.ndarray:
+    """Complex array of eigenvalues; each non-real one must have its conjugate present."""
+    eig = np.asarray(eig, dtype=np.complex128).ravel()
+    real = np.abs(eig.imag) < 1e-12
+    upper = np.sort_complex(eig[~real & (eig.imag > 0)])
+    lower = np.sort_complex(np.conj(eig[~real & (eig.imag < 0)]))
+    if upper.shape != lower.shape or not np.allclose(upper, lower, atol=1e-12):
+        raise ValueError("complex eigenvalues must come in conjugate pairs")
+    return eig
+
+
+def block_diagonal(eig: np.ndarray) -> np.ndarray:
+    """Real matrix D with the given eigenvalues: a_k on the diagonal for real λ,
+    a 2×2 block [[a, −c], [c, a]] for each pair a ± ic (a rotation times |λ|)."""
+    eig = parse_eigenvalues(eig)
+    reals = eig[np.abs(eig.imag) < 1e-12].real
+    pairs = eig[eig.imag >= 1e-12]
+    d = len(eig)
+    D = np.zeros((d, d))
+    i = 0
+    for lam in pairs:  # pairs first, so block k covers columns 2k, 2k+1
+        D[i:i + 2, i:i + 2] = [[lam.real, -lam.imag], [lam.imag, lam.real]]
+        i += 2
+    for lam in reals:
+        D[i, i] = lam
+        i += 1
+    return D
+
+
+def block_eigenvalues(eig: np.ndarray) -> np.ndarray:
+    """The eigenvalue each column of `block_diagonal(eig)` belongs to (pair: λ, λ̄)."""
+    eig = parse_eigenvalues(eig)
+    pairs = eig[eig.imag >= 1e-12]
+    reals = eig[np.abs(eig.imag) < 1e-12].real
+    out = [z for lam in pairs for z in (lam, np.conj(lam))]
+    return np.array(out + list(reals.astype(np.complex128)))
+
+
+def eigenbasis(d: int, non_normality: float, seed: int) -> np.ndarray:
+    """V = Q₁·diag(s)·Q₂ with s from 1 down to 10^(−non_normality): cond(V) = 10^κ.
+
+    κ = 0 gives an orthogonal V (W normal); larger κ makes the eigenvectors nearly
+    parallel, so ‖Wˡ‖ can grow for a while even when every |λ| < 1.
+    """
+    rng = np.random.default_rng(seed)
+    q1, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    q2, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    s = np.logspace(0.0, -non_normality, d) if d > 1 else np.ones(1)
+    return q1 @ np.diag(s) @ q2
+
+
+@dataclass(frozen=True)
+class MatrixChain:
+    """One pass through a_l = σ(W a_{l−1} + b), W = V D V⁻¹.
+
+    W, V                      (d, d)
+    eigenvalues               (d,) complex, one per column of D (pairs adjacent)
+    activations               a_0..a_n                  (n+1, d)
+    activation_norms          ‖a_l‖₂                    (n+1,)
+    weight_grad_norms         ‖∂a_n/∂W_l‖_F, l = 1..n   (n,)
+    state_grad_norms          ‖∂a_n/∂a_l‖₂,  l = 0..n   (n+1,)  (spectral norm)
+    eigen_coordinates         |z_l| per eigen-block, z_l = V⁻¹a_l   (n+1, d)
+    eigen_prediction          |c_i|·|λ_i|ˡ with c = V⁻¹x (identity σ, b = 0) (n+1, d)
+    first_nonfinite_activation / first_nonfinite_gradient as in ScalarChain
+    """
+
+    W: np.ndarray
+    V: np.ndarray
+    eigenvalues: np.ndarray
+    activations: np.ndarray
+    activation_norms: np.ndarray
+    weight_grad_norms: np.ndarray
+    state_grad_norms: np.ndarray
+    eigen_coordinates: np.ndarray
+    eigen_prediction: np.ndarray
+    first_nonfinite_activation: int | None
+    first_nonfinite_gradient: int | None
+
+
+def chain_matrix(eig, non_normality: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """W = V D V⁻¹ with the chosen eigenvalues; returns (W, V)."""
+    D = block_diagonal(eig)
+    V = eigenbasis(len(D), non_normality, seed)
+    return V @ D @ np.linalg.inv(V), V
+
+
+def start_vector(d: int, seed: int) -> np.ndarray:
+    """The input a_0: a seeded random unit vector (a different stream from V's)."""
+    x = np.random.default_rng([seed, 1]).standard_normal(d)
+    return x / np.linalg.norm(x)
+
+
+def _block_magnitudes(z: np.ndarray, eig: np.ndarray) -> np.ndarray:
+    """|coordinate| per column, with the two columns of a complex pair sharing the
+    norm of their 2-vector (the rotation moves weight between them)."""
+    mags = np.abs(z)
+    paired = np.flatnonzero(np.abs(eig.imag) >= 1e-12)
+    for i in paired[::2]:
+        mags[..., i] = mags[..., i + 1] = np.hypot(z[..., i], z[..., i + 1])
+    return mags
+
+
+def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float = 0.0,
+                 seed: int = 0, bias: float = 0.0) -> MatrixChain:
+    """Forward pass and explicit backward products ∂a_n/∂a_l = ∏ diag(σ'(h_j)) W."""
+    W, V = chain_matrix(eig, non_normality, seed)
+    d = len(W)
+    eigen_cols = block_eigenvalues(eig)
+    x = start_vector(d, seed)
+    b = np.full(d, float(bias))
+    a = np.empty((n + 1, d))
+    h = np.empty((n, d))
+    a[0] = x
+    with np.errstate(all="ignore"):
+        for l in range(n):
+            h[l] = W @ a[l] + b
+            a[l + 1] = sigma(activation, h[l])
+        slopes = sigma_prime(activation, h)
+        # J[l] = ∂a_n/∂a_l, built from the output backwards: J[l−1] = J[l]·diag(σ'(h_l))·W
+        J = np.empty((n + 1, d, d))
+        J[n] = np.eye(d)
+        for l in range(n, 0, -1):
+            J[l - 1] = (J[l] * slopes[l - 1]) @ W
+        state_grad_norms = _spectral_norms(J)
+        # ∂a_n/∂W_l[k, i, j] = (J[l]·diag σ'(h_l))[k, i]·a_{l−1}[j]: a rank-one Frobenius norm
+        weight_grad_norms = (np.linalg.norm(J[1:] * slopes[:, None, :], axis=(1, 2))
+                             * np.linalg.norm(a[:-1], axis=1))
+        V_inv = np.linalg.inv(V)
+        coords = _block_magnitudes(a @ V_inv.T, eigen_cols)
+        c = _block_magnitudes(V_inv @ x, eigen_cols)
+        prediction = c[None, :] * np.abs(eigen_cols)[None, :] ** np.arange(n + 1)[:, None]
+    return MatrixChain(
+        W=W, V=V, eigenvalues=eigen_cols, activations=a,
+        activation_norms=np.linalg.norm(a, axis=1),
+        weight_grad_norms=weight_grad_norms,
+        state_grad_norms=state_grad_norms,
+        eigen_coordinates=coords,
+        eigen_prediction=prediction,
+        first_nonfinite_activation=first_nonfinite(a),
+        first_nonfinite_gradient=_deepest_nonfinite(weight_grad_norms),
+    )
+
+
+def _spectral_norms(stack: np.ndarray) -> np.ndarray:
+    """‖M‖₂ for each matrix of a stack; NaN where the matrix is not finite."""
+    out = np.full(len(stack), np.nan)
+    ok = np.isfinite(stack).all(axis=(1, 2))
+    if ok.any():
+        out[ok] = np.linalg.svd(stack[ok], compute_uv=False)[:, 0]
+    out[~ok & np.isinf(stack).any(axis=(1, 2))] = np.inf
+    return out
+
+
+def matrix_chain_autograd(eig, n: int, activation: str = "identity",
+                          non_normality: float = 0.0, seed: int = 0,
+                          bias: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """‖∂a_n/∂W_l‖_F (l = 1..n) and ‖∂a_n/∂a_l‖₂ (l = 0..n) from torch autograd.
+
+    Every layer gets its own leaf copy of W so autograd reports each layer's share.
+    """
+    W_np, _ = chain_matrix(eig, non_normality, seed)
+    d = len(W_np)
+    Ws = [torch.tensor(W_np, requires_grad=True) for _ in range(n)]
+    b = torch.full((d,), float(bias), dtype=torch.float64)
+    acts = [torch.tensor(start_vector(d, seed), requires_grad=True)]
+    for W in Ws:
+        acts.append(torch_sigma(activation, W @ acts[-1] + b))
+    for a in acts:
+        a.retain_grad()
+    weight_sq = np.zeros(n)
+    state_jac = np.zeros((n + 1, d, d))
+    for k in range(d):  # one backward pass per output component a_n[k]
+        for t in Ws + acts:
+            t.grad = None
+        acts[-1][k].backward(retain_graph=True)
+        weight_sq += np.array([float((W.grad ** 2).sum()) for W in Ws])
+        state_jac[:, k, :] = np.stack([
+            a.grad.numpy() if a.grad is not None else np.zeros(d) for a in acts])
+    return np.sqrt(weight_sq), _spectral_norms(state_jac)

@@ -1,0 +1,463 @@
+"""The one-unit recurrent map of Pascanu, Mikolov & Bengio (ICML 2013), §2.3:
+
+    x_t = w·σ(x_{t−1}) + b,        x_0 given (default 0.5), t = 1..T (default 50).
+
+Everything is vectorised over parameters: w, b (and x_0) may be arrays of any
+broadcastable shape; the only Python loop is over time t (or, for continuation,
+over the sweep — and that loop does index bookkeeping only).
+
+Four ideas live here, one function each:
+  iterate          trajectory + forward-mode sensitivities ∂x_t/∂w, ∂x_t/∂b, ∂x_t/∂x_0
+  fixed_points     all roots of x = w·σ(x) + b and their stability |w·σ'(x*)| < 1
+  folds_in_b/_in_w saddle-node points: x = w·σ(x) + b and w·σ'(x) = 1
+  bifurcation_diagram / gradient_sweep   what a sweep of w or b does to x_∞ and ∂x_T/∂θ
+
+σ is "sigmoid" (logistic, the paper's choice), "tanh" or "identity".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.activations import sigma, sigma_prime
+
+MAP_ACTIVATIONS = ("sigmoid", "tanh", "identity")
+DEFAULT_X0 = 0.5
+DEFAULT_T = 50
+# Pascanu et al. Fig. 2 (after Doya 1993): w = 5 fixed, b swept. Folds at
+# b ≈ −2.6557 and −2.3444; the sweep range shows both branches and both jumps.
+PASCANU_W = 5.0
+DEFAULT_B_SWEEP = (-3.5, -1.5)
+# For a w-sweep at b = −3 the folds sit at w ≈ 5.4640 and 8.4640 (bistable between).
+DEFAULT_B_FOR_W_SWEEP = -3.0
+DEFAULT_W_SWEEP = (2.0, 12.0)
+SWEEP_POINTS = 2001
+
+_PEAK_SLOPE = {"sigmoid": 0.25, "tanh": 1.0}  # max σ'(x), at x = 0; folds need w > 1/peak
+_MAX_ROOTS = {"sigmoid": 3, "tanh": 3, "identity": 1}  # g'' = w·σ'' changes sign once
+
+
+def _check(activation: str) -> None:
+    if activation not in MAP_ACTIVATIONS:
+        raise ValueError(f"unknown map activation {activation!r}; choose one of {MAP_ACTIVATIONS}")
+
+
+def _check_param(param: str) -> None:
+    if param not in ("w", "b"):
+        raise ValueError(f"unknown sweep parameter {param!r}; choose 'w' or 'b'")
+
+
+# ---------------------------------------------------------------- trajectories
+
+@dataclass(frozen=True)
+class Trajectory:
+    """States and forward-mode sensitivities, each (T+1, *shape) — or (1, *shape)
+    holding only t = T when computed with last_only=True (x[-1] is x_T either way)."""
+
+    x: np.ndarray
+    dx_dw: np.ndarray
+    dx_db: np.ndarray
+    dx_dx0: np.ndarray
+    activation: str
+
+
+def iterate(w, b, x0=DEFAULT_X0, T: int = DEFAULT_T, activation: str = "sigmoid",
+            last_only: bool = False) -> Trajectory:
+    """Iterate x_t = w·σ(x_{t−1}) + b and carry the sensitivities forward:
+
+        a_t        = w·σ'(x_{t−1})                       (∂x_t/∂x_{t−1})
+        ∂x_t/∂w    = σ(x_{t−1}) + a_t·∂x_{t−1}/∂w,       ∂x_0/∂w  = 0
+        ∂x_t/∂b    = 1          + a_t·∂x_{t−1}/∂b,       ∂x_0/∂b  = 0
+        ∂x_t/∂x_0  =              a_t·∂x_{t−1}/∂x_0,     ∂x_0/∂x_0 = 1
+
+    so ∂x_t/∂x_0 = Π a_s — the product that vanishes or explodes. w, b, x0
+    broadcast together; inf/NaN are carried, never raised.
+    """
+    _check(activation)
+    w, b, x = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (w, b, x0)))
+    x = x.copy()
+    dw, db, dx0 = np.zeros_like(x), np.zeros_like(x), np.ones_like(x)
+    keep = [] if last_only else [(x, dw, db, dx0)]
+    with np.errstate(all="ignore"):
+        for _ in range(int(T)):
+            s = sigma(activation, x)
+            a = w * sigma_prime(activation, x)
+            dw = s + a * dw
+            db = 1.0 + a * db
+            dx0 = a * dx0
+            x = w * s + b
+            if not last_only:
+                keep.append((x, dw, db, dx0))
+    if last_only:
+        keep = [(x, dw, db, dx0)]
+    xs, dws, dbs, dx0s = (np.stack(c) for c in zip(*keep))
+    return Trajectory(xs, dws, dbs, dx0s, activation)
+
+
+# ---------------------------------------------------------------- fixed points
+
+@dataclass(frozen=True)
+class FixedPoints:
+    """Fixed points x* = w·σ(x*) + b for every (w, b) of a broadcast shape S.
+
+    x, slope, stable have shape (*S, k), sorted ascending along the last axis and
+    NaN-padded (k = 3 for sigmoid/tanh, 1 for identity); slope = w·σ'(x*) is the
+    multiplier, stable iff |slope| < 1; tangent marks double roots (exactly at a
+    fold: slope = 1, semi-stable, not stable). count (*S) is the number of fixed
+    points. Identity with w = 1 has none (b ≠ 0) or a continuum (b = 0): count 0.
+    """
+
+    w: np.ndarray
+    b: np.ndarray
+    x: np.ndarray
+    slope: np.ndarray
+    stable: np.ndarray
+    tangent: np.ndarray
+    count: np.ndarray
+    activation: str
+
+
+def _g(activation, w, b, x):
+    """g(x) = w·σ(x) + b − x: fixed points are its roots."""
+    if activation == "identity":  # (w − 1)·x + b: no inf − inf at x = ±inf
+        return np.where(np.asarray(w) == 1.0, b, (np.asarray(w) - 1.0) * x + b)
+    return w * sigma(activation, x) + b - x
+
+
+def _slope_inverse(activation: str, c):
+    """The x ≥ 0 with σ'(x) = c (NaN if c is not in (0, peak]); σ' is even and
+    decreasing on x ≥ 0 for sigmoid and tanh, so the other solution is −x.
+
+    sigmoid: σ(1−σ) = c  ⇒  σ = (1 + √(1−4c))/2,  x = log σ − log(1−σ)
+    tanh:    1 − tanh² = c ⇒  tanh x = √(1−c),     x = atanh √(1−c)
+    1−σ and 1−tanh are written as c/(…) so that tiny c (huge w) stays accurate.
+    """
+    c = np.asarray(c, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        ok = (c > 0) & (c <= _PEAK_SLOPE[activation])
+        c = np.where(ok, c, np.nan)
+        if activation == "sigmoid":
+            root = np.sqrt(1.0 - 4.0 * c)
+            return np.log1p(root) - np.log(4.0 * c / (1.0 + root))  # log(2σ) − log(2(1−σ))
+        root = np.sqrt(1.0 - c)
+        return 0.5 * (np.log1p(root) - np.log(c / (1.0 + root)))
+
+
+def _bisect(f, lo, hi, max_iter: int = 100):
+    """Vectorised bisection of f on [lo, hi] where f(lo), f(hi) have opposite signs
+    (other lanes give NaN). Halves until the bracket is the last float or 2^-62 of
+    its start; returns the endpoint of the final bracket with the smaller |f|."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
+    lo, hi = lo.copy(), hi.copy()
+    with np.errstate(all="ignore"):
+        f_lo, f_hi = f(lo), f(hi)
+        bracketed = np.isfinite(lo) & np.isfinite(hi) & (np.sign(f_lo) * np.sign(f_hi) < 0)
+        active = bracketed.copy()
+        resolution = 2.0 ** -62 * (hi - lo)  # far below |g| ~ 1e-10; stops near-0 roots early
+        for _ in range(max_iter):  # ~62 at most: mid == lo/hi or the resolution ends it
+            if not active.any():
+                break
+            mid = 0.5 * (lo + hi)
+            done = active & ((mid == lo) | (mid == hi) | (np.abs(hi - lo) <= resolution))
+            active &= ~done
+            f_mid = f(mid)
+            left = active & (np.sign(f_mid) == np.sign(f_lo))
+            right = active & ~left
+            lo, f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
+            hi, f_hi = np.where(right, mid, hi), np.where(right, f_mid, f_hi)
+        best = np.where(np.abs(f_lo) <= np.abs(f_hi), lo, hi)
+        return np.where(bracketed, best, np.nan)
+
+
+def _dedupe_sorted(cand, k):
+    """Sort candidates along the last axis, drop near-duplicates, keep k columns."""
+    cand = np.sort(cand, axis=-1)  # NaN sorts last
+    with np.errstate(invalid="ignore"):
+        dup = np.diff(cand, axis=-1) <= 1e-12 * (1.0 + np.abs(cand[..., 1:]))
+    cand[..., 1:][dup] = np.nan
+    return np.sort(cand, axis=-1)[..., :k]
+
+
+def fixed_points(w, b, activation: str = "sigmoid") -> FixedPoints:
+    """All roots of g(x) = w·σ(x) + b − x for broadcast arrays w, b, with stability.
+
+    Every fixed point lies where w·σ spans: sigmoid x* ∈ [min(b, w+b), max(b, w+b)],
+    tanh x* ∈ [b−|w|, b+|w|]. g' = w·σ'(x) − 1 vanishes only at x = ±x_c with
+    σ'(x_c) = 1/w (closed form), so g is monotone between the breakpoints
+    lo ≤ −x_c ≤ x_c ≤ hi: each piece holds at most one root, found by bisection to
+    the last float (|g| ~ 1e-16). A breakpoint where g ≈ 0 (to rounding) is a root itself —
+    that is how tangencies (double roots at a fold) are caught.
+    Identity: x* = b / (1 − w).
+    """
+    _check(activation)
+    w, b = np.broadcast_arrays(np.asarray(w, float), np.asarray(b, float))
+    k = _MAX_ROOTS[activation]
+    with np.errstate(all="ignore"):
+        if activation == "identity":
+            x = np.where(w != 1.0, b / (1.0 - w), np.nan)[..., None]
+            tangent = np.zeros(x.shape, dtype=bool)
+        else:
+            if activation == "sigmoid":
+                lo, hi = np.minimum(b, w + b), np.maximum(b, w + b)
+            else:
+                lo, hi = b - np.abs(w), b + np.abs(w)
+            xc = _slope_inverse(activation, 1.0 / w)
+            xc = np.where(np.isnan(xc), 0.0, xc)  # no critical point: empty middle pieces
+            bp = np.stack([lo, np.clip(-xc, lo, hi), np.clip(xc, lo, hi), hi], axis=-1)
+            W, B = w[..., None], b[..., None]
+            gb = _g(activation, W, B, bp)
+            # g's rounding scale at each breakpoint: below it, g = 0 is a tangency
+            tol = 8 * np.finfo(float).eps * (np.abs(bp) + np.abs(W) + np.abs(B))
+            zero = (np.abs(gb) <= tol) & np.isfinite(tol)
+            at_bp = np.where(zero, bp, np.nan)
+            sign_change = (np.sign(gb[..., :-1]) * np.sign(gb[..., 1:]) < 0) \
+                & ~zero[..., :-1] & ~zero[..., 1:]
+            inner = _bisect(lambda z: _g(activation, W, B, z),
+                            np.where(sign_change, bp[..., :-1], np.nan), bp[..., 1:])
+            x = _dedupe_sorted(np.concatenate([at_bp, inner], axis=-1), k)
+            # a root sitting on a critical point ±x_c is a double root: a fold
+            tangent = (x[..., :, None] == at_bp[..., None, 1:3]).any(axis=-1)
+        slope = w[..., None] * sigma_prime(activation, x)
+        slope = np.where(np.isnan(x), np.nan, slope)
+        # at a tangency |slope| = 1 up to rounding: semi-stable, never labelled stable
+        stable = (np.abs(slope) < 1.0) & ~tangent
+    return FixedPoints(w, b, x, slope, stable, tangent, np.sum(~np.isnan(x), axis=-1), activation)
+
+
+# ---------------------------------------------------------------- folds
+
+@dataclass(frozen=True)
+class Folds:
+    """Saddle-node (fold) points, where a stable and an unstable fixed point merge:
+    x = w·σ(x) + b and w·σ'(x) = 1. values are the fold values of `param`
+    (sorted) at the given other parameter `fixed`; x are the merging fixed points."""
+
+    param: str
+    fixed: float
+    values: np.ndarray
+    x: np.ndarray
+    activation: str
+
+
+def folds_in_b(w: float, activation: str = "sigmoid") -> Folds:
+    """Folds in b at fixed w: w·σ'(x) = 1 has the two solutions x = ±x_c
+    (σ'(x_c) = 1/w, closed form; needs w > 4 for sigmoid, w > 1 for tanh), and
+    then b = x − w·σ(x)."""
+    _check(activation)
+    w = float(w)
+    if activation == "identity":
+        return Folds("b", w, np.empty(0), np.empty(0), activation)
+    xc = float(_slope_inverse(activation, 1.0 / w)) if w > 0 else np.nan
+    if np.isnan(xc):
+        x = np.empty(0)
+    elif xc == 0.0:
+        x = np.zeros(1)  # the cusp (w = 1/σ'(0)): both folds coincide
+    else:
+        x = np.array([-xc, xc])
+    with np.errstate(all="ignore"):
+        bf = x - w * sigma(activation, x)
+    order = np.argsort(bf)
+    return Folds("b", w, bf[order], x[order], activation)
+
+
+def _fold_curve_b(activation, x):
+    """b along the fold curve, parametrised by the merging fixed point x:
+    w(x) = 1/σ'(x), b(x) = x − σ(x)/σ'(x)."""
+    return x - sigma(activation, x) / sigma_prime(activation, x)
+
+
+def folds_in_w(b: float, activation: str = "sigmoid", x_max: float = 30.0) -> Folds:
+    """Folds in w at fixed b, by 1-D root finding along the fold curve
+    (w(x), b(x)) = (1/σ'(x), x − σ(x)/σ'(x)): solve b(x) = b, then w = 1/σ'(x).
+
+    db/dx = σ·σ''/σ'² changes sign only at x = 0 for sigmoid and tanh, so b(x) is
+    monotone on [−x_max, 0] and on [0, x_max]: bisect each half. Sigmoid folds
+    need b < −2 (the cusp is w = 4, b = −2); tanh has one fold in w for b ≠ 0.
+    x_max = 30 reaches w ≈ 1e13 (sigmoid); farther folds are not reported.
+    """
+    _check(activation)
+    b = float(b)
+    if activation == "identity":
+        return Folds("w", b, np.empty(0), np.empty(0), activation)
+    with np.errstate(all="ignore"):
+        f = lambda x: _fold_curve_b(activation, x) - b  # noqa: E731
+        halves = _bisect(f, np.array([-x_max, 0.0]), np.array([0.0, x_max]))
+        cusp = np.array([0.0]) if abs(f(np.array(0.0))) <= 1e-13 * (1 + abs(b)) else np.empty(0)
+        x = _dedupe_sorted(np.concatenate([halves, cusp])[None], 3)[0]
+        x = x[~np.isnan(x)]
+        wf = 1.0 / sigma_prime(activation, x)
+    order = np.argsort(wf)
+    return Folds("w", b, wf[order], x[order], activation)
+
+
+def folds(param: str, fixed: float, activation: str = "sigmoid") -> Folds:
+    """Folds in `param` ("b" or "w") with the other parameter held at `fixed`."""
+    _check_param(param)
+    return folds_in_b(fixed, activation) if param == "b" else folds_in_w(fixed, activation)
+
+
+# ---------------------------------------------------------------- sweeps
+
+def _wb(param, values, fixed):
+    values = np.asarray(values, dtype=np.float64)
+    other = np.full_like(values, float(fixed))
+    return (other, values) if param == "b" else (values, other)
+
+
+def _default_values(param, values):
+    if values is not None:
+        return np.asarray(values, dtype=np.float64)
+    lo, hi = DEFAULT_B_SWEEP if param == "b" else DEFAULT_W_SWEEP
+    return np.linspace(lo, hi, SWEEP_POINTS)
+
+
+def _default_fixed(param, fixed):
+    if fixed is not None:
+        return float(fixed)
+    return PASCANU_W if param == "b" else DEFAULT_B_FOR_W_SWEEP
+
+
+def _continue(activation, w, b, fp: FixedPoints, x_start: float) -> np.ndarray:
+    """Continuation x_∞ along a sweep: parameter i starts from parameter i−1's x_∞.
+
+    For w ≥ 0 the map is increasing, so an orbit is monotone and ends on the next
+    fixed point in the direction of g(x) = f(x) − x: g > 0 → smallest root above,
+    g < 0 → largest root below (±inf if none: identity with w ≥ 1). For w < 0 the
+    map is decreasing with a single fixed point; σ = sigmoid, tanh have negative
+    Schwarzian, so that point attracts everything if stable — otherwise the orbit
+    settles on a period-2 cycle and x_∞ does not exist (NaN).
+    The previous state is always x_start or a root of the previous parameter, so
+    g at every candidate is computed in one vectorised call; the loop only picks.
+    """
+    P, k = fp.x.shape
+    prev_roots = np.vstack([np.full((1, k), np.nan), fp.x[:-1]])
+    prev_roots[0, 0] = x_start
+    with np.errstate(all="ignore"):
+        G = _g(activation, w[:, None], b[:, None], prev_roots).tolist()
+    roots, stable = fp.x.tolist(), fp.stable.tolist()
+    wl = w.tolist()
+    out = np.empty(P)
+    j = 0  # index of the previous state in prev_roots[i] (−1: not a root of the previous row)
+    x = float(x_start)
+    for i in range(P):
+        r = [v for v in roots[i] if v == v]  # drop NaN padding
+        if j >= 0:
+            g = G[i][j]
+        else:
+            with np.errstate(all="ignore"):
+                g = float(_g(activation, wl[i], b[i], x))
+        if not wl[i] >= 0:  # decreasing map (or NaN parameter)
+            ok = len(r) == 1 and stable[i][0]
+            x, j = (r[0], 0) if ok else (np.nan, -1)
+        elif g != g:
+            x, j = np.nan, -1
+        elif g == 0.0:
+            j = -1
+            for n, v in enumerate(r):  # x is (to the last bit) a root of this row
+                if v == x:
+                    j = n
+        else:
+            tol = 1e-12 * (1.0 + abs(x))
+            idx = [n for n, v in enumerate(r) if v >= x - tol] if g > 0 else \
+                  [n for n, v in enumerate(r) if v <= x + tol]
+            if idx:
+                j = idx[0] if g > 0 else idx[-1]
+                x = r[j]
+            else:
+                x, j = (np.inf if g > 0 else -np.inf), -1
+        out[i] = x
+    return out
+
+
+@dataclass(frozen=True)
+class BifurcationDiagram:
+    """Fixed-point branches and hysteresis along a sweep of `param` ("w" or "b")
+    with the other parameter held at `fixed`.
+
+    branches: FixedPoints over the sweep (x, slope, stable are (P, k)); stable ones
+    are drawn solid, unstable dashed. forward: x_∞ when sweeping values upward,
+    each value starting from the previous value's x_∞ (the first from x0);
+    backward: sweeping down, starting from forward's last state. They differ
+    exactly inside the bistable interval between the folds (hysteresis).
+    """
+
+    param: str
+    values: np.ndarray
+    fixed: float
+    x0: float
+    branches: FixedPoints
+    forward: np.ndarray
+    backward: np.ndarray
+    folds: Folds
+    activation: str
+
+
+def bifurcation_diagram(param: str = "b", values=None, fixed: float | None = None,
+                        x0: float = DEFAULT_X0, activation: str = "sigmoid") -> BifurcationDiagram:
+    """Branches x*(θ), their stability, and x_∞(θ) by continuation both ways.
+
+    Defaults: b ∈ [−3.5, −1.5] (2001 values) at w = 5 (Pascanu Fig. 2), or
+    w ∈ [2, 12] at b = −3. values are used in the order given ("forward").
+    """
+    _check(activation)
+    _check_param(param)
+    values, fixed = _default_values(param, values), _default_fixed(param, fixed)
+    w, b = _wb(param, values, fixed)
+    fp = fixed_points(w, b, activation)
+    forward = _continue(activation, w, b, fp, x0)
+    rev = FixedPoints(w[::-1], b[::-1], fp.x[::-1], fp.slope[::-1], fp.stable[::-1],
+                      fp.tangent[::-1], fp.count[::-1], activation)
+    backward = _continue(activation, w[::-1], b[::-1], rev, forward[-1])[::-1]
+    return BifurcationDiagram(param, values, fixed, float(x0), fp, forward, backward,
+                              folds(param, fixed, activation), activation)
+
+
+@dataclass(frozen=True)
+class GradientSweep:
+    """x_T and ∂x_T/∂θ (signed; plot |·| on a log axis) along a sweep of θ = `param`.
+
+    crossing: the θ at which x0 itself is a fixed point (x0 = w·σ(x0) + b, closed
+    form), crossing_slope = w·σ'(x0) there. If |crossing_slope| > 1, x0 sits on the
+    basin boundary (the unstable fixed point) at θ = crossing: x_T jumps between
+    attractors and |∂x_T/∂θ| spikes ~ |crossing_slope|^T — Pascanu et al.'s point that
+    crossing a basin boundary, not the fold itself, makes the gradient explode.
+    """
+
+    param: str
+    values: np.ndarray
+    fixed: float
+    x0: float
+    T: int
+    x_T: np.ndarray
+    dxT: np.ndarray
+    crossing: float
+    crossing_slope: float
+    folds: Folds
+    activation: str
+
+
+def gradient_sweep(param: str = "b", values=None, fixed: float | None = None,
+                   x0: float = DEFAULT_X0, T: int = DEFAULT_T,
+                   activation: str = "sigmoid") -> GradientSweep:
+    """x_T(θ) and ∂x_T/∂θ from the forward-mode recursion of `iterate`, all θ at once.
+
+    Crossing: b* = x0 − w·σ(x0) (param "b"), w* = (x0 − b)/σ(x0) (param "w").
+    """
+    _check(activation)
+    _check_param(param)
+    values, fixed = _default_values(param, values), _default_fixed(param, fixed)
+    w, b = _wb(param, values, fixed)
+    tr = iterate(w, b, x0, T, activation, last_only=True)
+    d = tr.dx_db[-1] if param == "b" else tr.dx_dw[-1]
+    with np.errstate(all="ignore"):
+        s0, sp0 = float(sigma(activation, x0)), float(sigma_prime(activation, x0))
+        if param == "b":
+            cross = x0 - fixed * s0
+            cw = fixed
+        else:
+            cross = (x0 - fixed) / s0 if s0 != 0 else np.nan
+            cw = cross
+        slope = cw * sp0
+    return GradientSweep(param, values, fixed, float(x0), int(T), tr.x[-1], d,
+                         float(cross), float(slope), folds(param, fixed, activation), activation)

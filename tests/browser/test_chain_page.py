@@ -1,0 +1,42 @@
+import numpy as np
+
+from engine.chain import per_layer_factor, regime, scalar_chain, scalar_chain_autograd
+from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
+
+
+def close_to(expected):
+    return lambda trace: len(trace["customdata"]) == len(expected) and np.allclose(
+        trace["customdata"], expected, rtol=1e-12, atol=0)
+
+
+def test_chain_page_shows_the_url_state_and_follows_the_slider(gradlab):
+    gradlab.driver.get(gradlab.server_url + "/chain?w=1.2&b=0.1&x=0.5&n=25&act=tanh")
+    closed = scalar_chain(1.2, 0.1, 0.5, 25, "tanh")
+    auto = scalar_chain_autograd(1.2, 0.1, 0.5, 25, "tanh")
+    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(closed.grad_w))
+    markers = plotted(gradlab, "chain-gradients")["autograd (▲ +, ▼ −)"]
+    np.testing.assert_allclose(markers["customdata"], auto.grad_w, rtol=1e-12)
+    acts = plotted(gradlab, "chain-activations")["closed form"]
+    np.testing.assert_allclose(acts["customdata"], closed.activations, rtol=1e-12)
+    # tanh saturates: 1.2·tanh'(h) < 1 per layer, so even w > 1 vanishes here
+    assert regime(per_layer_factor(closed, 1.2))[0] == "vanishing"
+    assert gradlab.find_element("#chain-regime").text.lower() == "vanishing"
+
+    nudge_slider(gradlab, "chain-w", presses=3)  # three steps of 0.01 to the right
+    moved = scalar_chain(1.23, 0.1, 0.5, 25, "tanh")
+    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(moved.grad_w))
+    assert "w=1.23" in gradlab.driver.current_url
+    assert "act=tanh" in gradlab.driver.current_url
+    assert browser_errors(gradlab) == []
+
+
+def test_chain_page_bad_url_shows_notice_and_nearest_valid_state(gradlab):
+    gradlab.driver.get(gradlab.server_url + "/chain?w=abc&n=99999&act=softmax&b=1e400")
+    expected = scalar_chain(0.9, 2.0, 1.0, 200, "identity")
+    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(expected.grad_w))
+    notices = gradlab.find_element(".url-notices").text
+    for text in ("w = abc is not a number; using 0.9.", "n = 99999 is outside 1–200; using 200.",
+                 "act = softmax is not one of", "b = 1e400 is outside -2–2; using 2."):
+        assert text in notices
+    assert "n=200" in gradlab.driver.current_url and "w=0.9" in gradlab.driver.current_url
+    assert browser_errors(gradlab) == []

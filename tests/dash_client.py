@@ -1,0 +1,73 @@
+"""Call Dash callbacks through the real /_dash-update-component endpoint (Flask test client),
+as a browser would, and decode the figures it returns (numpy arrays travel as base64
+typed arrays). Used by the app tests and by bench/."""
+import base64
+import json
+
+import numpy as np
+
+DTYPES = {"f8": np.float64, "f4": np.float32, "i4": np.int32, "i2": np.int16, "i1": np.int8,
+          "u4": np.uint32, "u2": np.uint16, "u1": np.uint8}
+
+
+def callback_spec(client, first_input: str) -> dict:
+    """The dependency entry of the callback whose first input has this component id."""
+    for dep in client.get("/_dash-dependencies").get_json():
+        if dep["inputs"] and dep["inputs"][0]["id"] == first_input and dep["output"]:
+            return dep
+    raise KeyError(first_input)
+
+
+def _outputs(spec) -> list[dict]:
+    out = []
+    for part in spec["output"].strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        out.append({"id": component, "property": prop})
+    return out
+
+
+def payload(spec: dict, values: dict, changed: str | None = None) -> dict:
+    """A request body: `values` maps input component id → value (absent ids are sent as None)."""
+    inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
+              for i in spec["inputs"]]
+    return {
+        "output": spec["output"],
+        "outputs": _outputs(spec),
+        "inputs": inputs,
+        "changedPropIds": [f"{changed or inputs[0]['id']}.value"],
+        "state": [],
+    }
+
+
+def post(client, body) -> tuple[int, dict | str, int]:
+    """(status, decoded JSON or text, response bytes)."""
+    response = client.post("/_dash-update-component", data=json.dumps(body),
+                           content_type="application/json")
+    raw = response.get_data()
+    try:
+        return response.status_code, json.loads(raw), len(raw)
+    except ValueError:
+        return response.status_code, raw.decode("utf-8", "replace"), len(raw)
+
+
+def decode(value):
+    """Turn plotly's {'dtype', 'bdata', 'shape'} typed-array specs back into numpy arrays."""
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=DTYPES[value["dtype"]])
+        shape = value.get("shape")
+        if shape:
+            arr = arr.reshape([int(s) for s in str(shape).split(",")])
+        return arr
+    if isinstance(value, dict):
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def figure_traces(response: dict, graph_id: str) -> list[dict]:
+    return decode(response["response"][graph_id]["figure"]["data"])
+
+
+def trace_named(traces: list[dict], prefix: str) -> dict:
+    return next(t for t in traces if t.get("name", "").startswith(prefix))
