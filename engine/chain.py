@@ -333,9 +333,10 @@ def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float
         coords = _block_magnitudes(a @ V_inv.T, eigen_cols)
         c = _block_magnitudes(V_inv @ x, eigen_cols)
         prediction = c[None, :] * np.abs(eigen_cols)[None, :] ** np.arange(n + 1)[:, None]
+        activation_norms = np.linalg.norm(a, axis=1)
     return MatrixChain(
         W=W, V=V, eigenvalues=eigen_cols, activations=a,
-        activation_norms=np.linalg.norm(a, axis=1),
+        activation_norms=activation_norms,
         weight_grad_norms=weight_grad_norms,
         state_grad_norms=state_grad_norms,
         eigen_coordinates=coords,
