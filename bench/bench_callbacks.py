@@ -10,10 +10,12 @@ import importlib
 import pkgutil
 import time
 
-import numpy as np
+from app import server  # first: it pins BLAS/torch to one thread before numpy loads
 
-import bench
-from tests.dash_client import callback_spec, payload, post
+import numpy as np  # noqa: E402
+
+import bench  # noqa: E402
+from tests.dash_client import callback_spec, payload, post  # noqa: E402
 
 
 def load_cases():
@@ -27,7 +29,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
 
-    from app import server
     client = server.test_client()
     client.get("/")  # sets up the page router
     print(f"{'case':44s} {'median ms':>10s} {'p95 ms':>8s} {'bytes':>9s}")

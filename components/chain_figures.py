@@ -107,6 +107,7 @@ def eigenvalue_plane(chain: MatrixChain) -> go.Figure:
                                          line=dict(width=1, color="black")),
                              hovertemplate="λ = %{x:.4g} %{y:+.4g}i<extra></extra>"))
     extent = max(1.2, rho * 1.15)
-    fig.update_xaxes(range=[-extent, extent], zeroline=True)
-    fig.update_yaxes(range=[-extent, extent], zeroline=True, scaleanchor="x", scaleratio=1)
+    fig.update_layout(xaxis=dict(range=[-extent, extent], zeroline=True),
+                      yaxis=dict(range=[-extent, extent], zeroline=True, scaleanchor="x",
+                                 scaleratio=1))
     return fig

@@ -1,7 +1,7 @@
 """Controls built from parameter specs, so a control and its validation never disagree."""
 from dash import dcc, html
 
-from components.params import Choice, Number
+from components.params import Choice, ChoiceList, Number
 
 
 def control_id(page: str, name: str) -> str:
@@ -31,6 +31,26 @@ def dropdown(page: str, param: Choice, value, labels: dict | None = None):
             id=control_id(page, param.name), value=value, clearable=False, searchable=False,
             options=[{"label": labels.get(o, o), "value": o} for o in param.options],
         ),
+    ])
+
+
+def checklist(page: str, param: ChoiceList, value, labels: dict | None = None):
+    """A labelled multi-select for a ChoiceList parameter."""
+    labels = labels or {}
+    return html.Div(className="control", children=[
+        html.Label(param.label, htmlFor=control_id(page, param.name)),
+        dcc.Checklist(id=control_id(page, param.name), value=list(value), inline=True,
+                      options=[{"label": labels.get(o, o), "value": o} for o in param.options]),
+    ])
+
+
+def radio(page: str, param: Choice, value, labels: dict | None = None):
+    """Radio buttons for a Choice with few options (a view toggle)."""
+    labels = labels or {}
+    return html.Div(className="control", children=[
+        html.Label(param.label, htmlFor=control_id(page, param.name)),
+        dcc.RadioItems(id=control_id(page, param.name), value=value, inline=True,
+                       options=[{"label": labels.get(o, o), "value": o} for o in param.options]),
     ])
 
 

@@ -162,3 +162,36 @@ class ParamSet:
     def query(self, values: dict) -> str:
         """The canonical query string ('?w=0.9&…') that reopens exactly this state."""
         return "?" + urlencode({p.name: p.format(values[p.name]) for p in self.params})
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A comma-separated subset of a fixed set of names, kept in the options' order (a set:
+    duplicates collapse, order does not matter); empty is a valid choice."""
+
+    name: str
+    label: str
+    default: tuple[str, ...]
+    options: tuple[str, ...]
+
+    def parse(self, raw) -> tuple[tuple[str, ...], str | None]:
+        items = raw
+        if isinstance(raw, str) and len(raw) <= MAX_TEXT:
+            items = [item.strip() for item in raw.split(",")] if raw.strip() else []
+        if not isinstance(items, (list, tuple)) or len(items) > MAX_TEXT:
+            return self.default, (f"{self.name} = {_short(raw)} is not a list of names from "
+                                  f"{', '.join(self.options)}; using {self._show(self.default)}.")
+        unknown = [item for item in items if not (isinstance(item, str) and item in self.options)]
+        chosen = tuple(o for o in self.options if o in items)
+        if not unknown:
+            return chosen, None
+        chosen = chosen or self.default
+        return chosen, (f"{self.name}: {', '.join(_short(u) for u in unknown[:3])} "
+                        f"{'is' if len(unknown) == 1 else 'are'} not one of "
+                        f"{', '.join(self.options)}; using {self._show(chosen)}.")
+
+    def format(self, value) -> str:
+        return ",".join(value)
+
+    def _show(self, value) -> str:
+        return self.format(value) or "none"

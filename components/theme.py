@@ -17,7 +17,8 @@ pio.templates["gradlab"] = go.layout.Template(
         plot_bgcolor="white",
         paper_bgcolor="white",
         xaxis=dict(gridcolor="#e6e6e6", zeroline=False, showline=True, linecolor="#999"),
-        yaxis=dict(gridcolor="#e6e6e6", zeroline=False, showline=True, linecolor="#999"),
+        yaxis=dict(gridcolor="#e6e6e6", zeroline=False, showline=True, linecolor="#999",
+                   automargin=True),  # room for tick labels like 10⁻²⁴
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
         hoverlabel=dict(namelength=-1),
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.activations import sigma, sigma_prime
-from engine.dynamics import DEFAULT_T, DEFAULT_X0, iterate
+from engine.dynamics import DEFAULT_T, DEFAULT_X0, SCALAR_SIGMA, iterate, iterate_scalar
 
 DEFAULT_TARGET = 0.7
 DEFAULT_W_RANGE = (2.0, 8.0)
@@ -192,6 +192,23 @@ class DescentPath:
     diverged_at: int
 
 
+def _loss_and_grad(p, x0, T, target, activation, readout):
+    """E (M,) and ∇E (M, 2) at the M points p (M, 2): `loss` for arrays, or — for the
+    activations with a scalar twin — the same formulas lane by lane in plain floats,
+    ~20× faster for the 1–3 lanes of a descent (numpy's per-call overhead dominates)."""
+    if activation not in SCALAR_SIGMA or readout not in SCALAR_SIGMA:
+        L = loss(p[:, 0], p[:, 1], x0, T, target, activation, readout)
+        return L.E, np.stack([L.dE_dw, L.dE_db], axis=-1)
+    r_fn, rp_fn = SCALAR_SIGMA[readout]
+    E, g = np.empty(len(p)), np.empty((len(p), 2))
+    for i, (w, b) in enumerate(p.tolist()):
+        xT, dw, db = iterate_scalar(w, b, x0, T, activation)
+        err = r_fn(xT) - target
+        outer = 2.0 * err * rp_fn(xT)
+        E[i], g[i, 0], g[i, 1] = err * err, outer * dw, outer * db
+    return E, g
+
+
 def _apply(method, g, threshold):
     if method == "norm":
         return clip_by_norm(g, threshold)
@@ -204,7 +221,8 @@ def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
                  methods=METHODS, threshold: float = DEFAULT_THRESHOLD, x0=DEFAULT_X0,
                  T: int = DEFAULT_T, target: float = DEFAULT_TARGET,
                  activation: str = "sigmoid", readout: str = "sigmoid") -> tuple[DescentPath, ...]:
-    """Run one descent per method side by side, one vectorised loss evaluation per step:
+    """Run one descent per method side by side, one loss evaluation per step (scalar
+    fast path for sigmoid/tanh/identity, see _loss_and_grad):
 
         θ_{k+1} = θ_k − lr·clip(∇E(θ_k)),  clip ∈ {identity, clip_by_norm, clip_by_value}.
     """
@@ -219,11 +237,9 @@ def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
             path[k] = p
-            L = loss(p[:, 0], p[:, 1], x0, T, target, activation, readout)
-            losses[k] = L.E
+            losses[k], g = _loss_and_grad(p, x0, T, target, activation, readout)
             if k == steps:
                 break
-            g = np.stack([L.dE_dw, L.dE_db], axis=-1)
             bad = ~(np.isfinite(p).all(-1) & np.isfinite(g).all(-1))
             diverged[(diverged < 0) & bad] = k
             c = np.stack([_apply(m, g[i], threshold) for i, m in enumerate(methods)])

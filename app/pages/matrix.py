@@ -71,7 +71,7 @@ def overflow_notices(chain, n: int) -> list[str]:
     if chain.first_nonfinite_activation is None and chain.first_nonfinite_gradient is None:
         return []
     where = chain.first_nonfinite_activation
-    return [f"Values overflowed the float64 range"
+    return ["Values overflowed the float64 range"
             + (f" from layer {where} of {n}" if where is not None else "")
             + ": shown as inf/NaN, not an error. This is the explosion itself."]
 

@@ -1,4 +1,5 @@
 import numpy as np
+from selenium.webdriver.common.keys import Keys
 
 from engine.chain import per_layer_factor, regime, scalar_chain, scalar_chain_autograd
 from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
@@ -39,4 +40,15 @@ def test_chain_page_bad_url_shows_notice_and_nearest_valid_state(gradlab):
                  "act = softmax is not one of", "b = 1e400 is outside -2–2; using 2."):
         assert text in notices
     assert "n=200" in gradlab.driver.current_url and "w=0.9" in gradlab.driver.current_url
+    assert browser_errors(gradlab) == []
+
+
+def test_typed_value_box_drives_the_page(gradlab):
+    gradlab.driver.get(gradlab.server_url + "/chain?w=0.5&n=20")
+    box = gradlab.find_element("#chain-w input[type='number']")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("1.37", Keys.ENTER)
+    expected = scalar_chain(1.37, 0.0, 1.0, 20, "identity")
+    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(expected.grad_w))
+    assert "w=1.37" in gradlab.driver.current_url
     assert browser_errors(gradlab) == []

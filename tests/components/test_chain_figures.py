@@ -42,6 +42,9 @@ def test_exact_zeros_are_marked():
     fig = chain_figures.scalar_gradients(closed, closed)
     zeros = traces(fig)["∂aₙ/∂wₗ = 0 exactly"]
     np.testing.assert_array_equal(zeros.x, np.arange(1, 11))
+    # drawn on the linear overlay axis, inside its [0, 1] range (a log overlay would hide them)
+    assert zeros.yaxis == "y2" and fig.layout.yaxis2.type in (None, "linear")
+    assert fig.layout.yaxis2.range == (0, 1) and np.all((zeros.y > 0) & (zeros.y < 1))
 
 
 def test_log_range_is_at_least_two_decades():

@@ -166,3 +166,36 @@ def test_divergence_is_recorded_and_carried_not_raised():
 def test_unknown_method_raises():
     with pytest.raises(ValueError):
         descend(1.0, 0.0, method="adam")
+
+
+# ---------------------------------------------------------------- the scalar fast path
+
+@pytest.mark.parametrize("activation,readout", [("sigmoid", "sigmoid"), ("tanh", "sigmoid"),
+                                                ("identity", "tanh"), ("sigmoid", "identity")])
+def test_scalar_loss_path_equals_vectorised_loss(activation, readout):
+    from engine.cliff import _loss_and_grad
+    rng = np.random.default_rng(3)
+    p = np.column_stack([rng.uniform(-1, 6, 40), rng.uniform(-4, 1, 40)])
+    if activation == "identity":
+        p[:, 0] = rng.uniform(-1.2, 1.2, 40)
+    E, g = _loss_and_grad(p, 0.5, 30, 0.7, activation, readout)
+    L = loss(p[:, 0], p[:, 1], 0.5, 30, 0.7, activation, readout)
+    np.testing.assert_allclose(E, L.E, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(g, np.column_stack([L.dE_dw, L.dE_db]), rtol=1e-10, atol=1e-300)
+    # relu has no scalar twin: the vectorised path answers
+    E2, g2 = _loss_and_grad(p, 0.5, 30, 0.7, "sigmoid", "relu")
+    L2 = loss(p[:, 0], p[:, 1], 0.5, 30, 0.7, "sigmoid", "relu")
+    np.testing.assert_array_equal(E2, L2.E)
+
+
+def test_descent_equals_a_step_by_step_reference_with_loss():
+    lr, thr, steps = 0.3, 0.05, 30
+    paths = descend_many(5.0, -2.0, lr, steps, threshold=thr)
+    for P, clip in zip(paths, (lambda g: g, lambda g: clip_by_norm(g, thr),
+                               lambda g: clip_by_value(g, thr))):
+        p = np.array([5.0, -2.0])
+        for k in range(steps):
+            np.testing.assert_allclose(P.path[k], p, rtol=1e-10)
+            L = loss(*p)
+            p = p - lr * clip(np.array([float(L.dE_dw), float(L.dE_db)]))
+        np.testing.assert_allclose(P.path[-1], p, rtol=1e-10)

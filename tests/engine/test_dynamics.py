@@ -141,6 +141,20 @@ def test_stability_label_matches_multiplier_and_dynamics(activation, w, b):
     np.testing.assert_array_equal(np.abs(kicked - xs) < 1e-9, stable)  # a kick dies or grows
 
 
+@pytest.mark.parametrize("activation,w,b,slope", [("tanh", 0.5, 0.0, 0.5), ("tanh", -0.99, 0.0, -0.99),
+                                                  ("sigmoid", 2.0, -1.0, 0.5),
+                                                  ("sigmoid", -3.0, 1.5, -0.75)])
+def test_a_fixed_point_at_zero_without_a_fold_is_not_a_tangency(activation, w, b, slope):
+    # regression: with no critical point the placeholder breakpoints ±x_c = 0 made a root
+    # at x = 0 look like a double root, so a plainly stable point was labelled unstable
+    fp = fixed_points(w, b, activation)
+    assert fp.count == 1 and fp.x[0] == 0.0 and fp.slope[0] == pytest.approx(slope)
+    assert fp.stable[0] and not fp.tangent[0]
+    # at the cusp the root at 0 really is a (triple) tangency: slope 1, not stable
+    cusp = fixed_points(1.0, 0.0, "tanh")
+    assert cusp.tangent[0] and not cusp.stable[0]
+
+
 def test_identity_fixed_point_closed_form():
     fp = fixed_points(np.array([0.5, 1.0, 3.0]), 2.0, "identity")
     np.testing.assert_allclose(fp.x[:, 0], [4.0, np.nan, -1.0])
@@ -282,3 +296,101 @@ def test_unknown_names_raise_value_error():
         iterate(1.0, 0.0, activation="relu")
     with pytest.raises(ValueError):
         bifurcation_diagram("x")
+
+
+# ---------------------------------------------------------------- scalar path, crossing, curve
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "identity"])
+def test_iterate_scalar_equals_iterate(activation):
+    from engine.dynamics import iterate_scalar
+    rng = np.random.default_rng(7)
+    scale, shift, x0s = RANGES[activation]
+    for w, b, x0 in zip(rng.uniform(-scale, scale, 30), rng.uniform(-shift, shift, 30),
+                        rng.uniform(-x0s, x0s, 30)):
+        tr = iterate(w, b, x0, 40, activation, last_only=True)
+        got = iterate_scalar(w, b, x0, 40, activation)
+        expected = (tr.x[-1], tr.dx_dw[-1], tr.dx_db[-1])
+        np.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-300)
+    # overflow and NaN are carried as in iterate, never raised
+    for w, b in [(1e200, 1e200), (np.inf, -np.inf), (np.nan, 0.0), (-1e300, 5.0)]:
+        got = np.array(iterate_scalar(w, b, 0.5, 20, activation))
+        ref = iterate(w, b, 0.5, 20, activation, last_only=True)
+        ref = np.array([ref.x[-1], ref.dx_dw[-1], ref.dx_db[-1]])
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+        np.testing.assert_array_equal(got[np.isinf(ref)], ref[np.isinf(ref)])
+
+
+@pytest.mark.parametrize("param,fixed,activation", [("b", 5.0, "sigmoid"), ("w", -3.0, "sigmoid"),
+                                                    ("b", 2.0, "tanh"), ("w", 0.4, "tanh")])
+def test_basin_crossing_makes_x0_a_fixed_point(param, fixed, activation):
+    from engine.dynamics import basin_crossing
+    x0 = 0.5
+    cross, slope = basin_crossing(param, fixed, x0, activation)
+    w, b = (fixed, cross) if param == "b" else (cross, fixed)
+    assert w * sigma(activation, x0) + b == pytest.approx(x0, abs=1e-12)
+    tr = iterate(w, b, x0, 1, activation)
+    assert float(tr.dx_dx0[-1]) == pytest.approx(slope, rel=1e-12)
+
+
+def test_sweep_values_resolve_the_spike_and_hit_its_peak():
+    from engine.dynamics import basin_crossing, sweep_values
+    cross, slope = basin_crossing("b", 5.0)
+    v = sweep_values(-3.5, -1.5, 801, around=cross)
+    assert np.all(np.diff(v) > 0) and v[0] == -3.5 and v[-1] == -1.5
+    assert np.isin(np.linspace(-3.5, -1.5, 801), v).all() and cross in v
+    assert v.size == 801 + 81
+    gs = gradient_sweep("b", v, 5.0)
+    peak = np.abs(gs.dxT).max()
+    # at the crossing x_t = x0 for all t: ∂x_T/∂b = Σ slope^t = (slope^T − 1)/(slope − 1)
+    at = np.abs(gs.dxT[v == cross][0])
+    assert at == pytest.approx((slope ** 50 - 1) / (slope - 1), rel=1e-9)
+    assert peak >= at  # orbits leaving x0 pass nearer 0, where w·σ' is larger still
+    assert peak > 50 * np.abs(gradient_sweep("b", np.linspace(-3.5, -1.5, 801), 5.0).dxT).max()
+    # outside the range, or none: just the even grid
+    np.testing.assert_array_equal(sweep_values(0, 1, 5, around=3.0), np.linspace(0, 1, 5))
+    np.testing.assert_array_equal(sweep_values(0, 1, 5), np.linspace(0, 1, 5))
+
+
+@pytest.mark.parametrize("param,lo,hi,fixed,activation", [
+    ("b", -3.5, -1.5, 5.0, "sigmoid"), ("w", 2.0, 12.0, -3.0, "sigmoid"),
+    ("b", -3.0, 3.0, 2.0, "tanh"), ("w", -3.0, 3.0, 0.3, "tanh"), ("w", -3.0, 3.0, 0.0, "tanh"),
+    ("b", -3.0, 3.0, -8.0, "sigmoid"), ("w", -2.0, 3.0, 1.0, "identity"),
+    ("b", -2.0, 2.0, 0.5, "identity"),
+])
+def test_equilibrium_curve_is_exactly_the_set_of_fixed_points(param, lo, hi, fixed, activation):
+    from engine.dynamics import equilibrium_curve
+    c = equilibrium_curve(param, lo, hi, fixed, activation)
+    ok = ~np.isnan(c.x)
+    w, b = _wb_of(param, c.values[ok], fixed)
+    # every point is a fixed point, with fixed_points' slope and stability label
+    np.testing.assert_allclose(w * sigma(activation, c.x[ok]) + b, c.x[ok], atol=1e-9, rtol=1e-12)
+    inside = (c.values[ok] > lo) & (c.values[ok] < hi)
+    assert inside.sum() > 100
+    fp = fixed_points(w, b, activation)
+    i = np.nanargmin(np.abs(fp.x - c.x[ok][:, None]), axis=1)
+    rows = np.arange(i.size)
+    near_fold = np.abs(np.abs(c.slope[ok]) - 1) < 1e-6
+    np.testing.assert_allclose(fp.slope[rows, i], c.slope[ok], rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(fp.stable[rows, i][~near_fold], c.stable[ok][~near_fold])
+    # and none is missed: on a θ grid, the curve's crossings are exactly the roots
+    for theta in np.linspace(lo, hi, 23)[1:-1]:
+        tw, tb = _wb_of(param, np.array([theta]), fixed)
+        roots = fixed_points(tw, tb, activation).x[0]
+        roots = roots[~np.isnan(roots)]
+        v, x = c.values, c.x
+        seg = np.flatnonzero((v[:-1] - theta) * (v[1:] - theta) <= 0)
+        seg = seg[~np.isnan(x[seg]) & ~np.isnan(x[seg + 1]) & (v[seg] != v[seg + 1])]
+        hit = x[seg] + (theta - v[seg]) * (x[seg + 1] - x[seg]) / (v[seg + 1] - v[seg])
+        hit = np.unique(np.round(hit, 6))
+        assert hit.size == roots.size, (theta, hit, roots)
+        assert np.all(np.abs(np.sort(hit) - roots) <= 0.02 * (1 + np.abs(roots))), (theta, hit, roots)
+    # the folds are on the curve: the stable and unstable parts meet there
+    fo = folds(param, fixed, activation)
+    for fv, fx in zip(fo.values, fo.x):
+        if lo < fv < hi and fx != 0.0:  # (the pitchfork cusp of tanh, b = 0: 0/0 in w(x))
+            assert np.nanmin(np.abs(c.x - fx) + np.abs(c.values - fv)) < 1e-12
+
+
+def _wb_of(param, values, fixed):
+    other = np.full_like(values, fixed)
+    return (other, values) if param == "b" else (values, other)

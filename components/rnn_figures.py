@@ -1,0 +1,187 @@
+"""Figures for the /rnn page: pure functions of engine.rnn results.
+
+Lines carry the engine's float64 values unchanged (vanishing gradients live far below
+float32's range), except that 0, inf and NaN, which a log axis cannot draw, become gaps
+(NaN) in the line, marked by add_unplottable instead.
+
+What is too big to send whole is thinned (the response stays under 150 KB at T = 500,
+d = 128), and the subtitle says so: lines show every s-th step once T > MAX_LINE_STEPS,
+the contribution heatmap once T > MAX_HEATMAP_STEPS; the singular-value and
+eigen-component plots show at most MAX_LINES of the d curves, spread from first to last.
+"""
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import (add_unplottable, base_figure, finite_abs, log_heatmap,
+                                mark_overflow, set_log_range)
+from components.theme import CLOSED_FORM, SERIES
+from engine.rnn import CELLS, BPTTResult, GradientModes
+
+MAX_LINE_STEPS = 200     # a line shows at most ~this many steps (+ the last one)
+MAX_HEATMAP_STEPS = 100  # so does each axis of the heatmap
+MAX_LINES = 6
+CELL_LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "irnn": "IRNN",
+               "orthogonal": "orthogonal", "residual": "residual", "layernorm": "LayerNorm"}
+CELL_COLORS = {cell: SERIES[i] for i, cell in enumerate(CELLS)}  # a cell keeps its colour
+BOUND_COLOR = "#777"
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+LAG_AXIS = "steps back, T − k"
+MEASURED = "measured ‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂"
+TOTAL = "total ‖(Wᵀ)<sup>T−k</sup>u‖"
+
+
+def sub(n: int) -> str:
+    """12 → '₁₂' (trace names stay plain text for hover labels and tests)."""
+    return str(n).translate(SUBSCRIPTS)
+
+
+def figure(title: str, xtitle: str, ytitle: str, T: int, notes=(), log_y: bool = True,
+           legend_right: bool = False) -> go.Figure:
+    """base_figure with the page's notes (what was thinned) as a subtitle, y tick labels
+    like 10⁻²⁴ given the room they need, whole-step ticks on a short x axis (0..T), and
+    optionally the legend in a column on the right (a long legend above the plot would
+    wrap into the title)."""
+    fig = base_figure(title, xtitle, ytitle, log_y=log_y)
+    layout = {}  # one update: each plotly update costs ~1 ms
+    if T <= 5:  # plotly would tick steps 0, 0.2, 0.4, …
+        layout["xaxis_dtick"] = 1
+    if legend_right:
+        layout["legend"] = dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top")
+    notes = [n for n in notes if n]
+    if notes:  # the subtitle takes the legend's row: move the plot (and legend) down
+        layout.update(title_subtitle_text="; ".join(notes), margin_t=100)
+    fig.update_layout(**layout)
+    return fig
+
+
+def add_note(fig: go.Figure, text: str) -> go.Figure:
+    """Say in the plot why it holds no data, instead of showing an empty frame."""
+    fig.update_layout(
+        xaxis_visible=False, yaxis_visible=False,
+        annotations=[dict(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                          font=dict(size=14, color="#5b6472"), align="center")])
+    return fig
+
+
+def spread(n: int, at_most: int = MAX_LINES) -> np.ndarray:
+    """Indices 0..n−1, or at_most of them spread evenly (first and last always kept)."""
+    return np.unique(np.round(np.linspace(0, n - 1, min(n, at_most))).astype(int))
+
+
+def steps_shown(T: int, cap: int) -> np.ndarray:
+    """The steps 0..T a plot shows: all of them if T ≤ cap, else every s-th step,
+    s = ⌈T / cap⌉, and T itself."""
+    stride = max(1, -(-T // cap))
+    return np.unique(np.r_[np.arange(0, T + 1, stride), T])
+
+
+def thinning_note(steps: np.ndarray) -> str:
+    """'1 step in s shown' when `steps` skips some, else ''."""
+    stride = steps[1] - steps[0] if len(steps) > 1 else 1
+    return f"1 step in {stride} shown" if stride > 1 else ""
+
+
+def jacobian_norms(r: BPTTResult) -> go.Figure:
+    """(a) ‖∂h_T/∂h_k‖₂ by lag against the bound (γ‖W‖₂)^(T−k)."""
+    T = len(r.jacobian_norms) - 1
+    lags = steps_shown(T, MAX_LINE_STEPS)
+    fig = figure("‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂ and its bound (γ‖W‖₂)<sup>T−k</sup>",
+                 LAG_AXIS, f"‖∂h<sub>{T}</sub>/∂h<sub>k</sub>‖₂", T, [thinning_note(lags)])
+    factor = r.gamma * r.w_norm
+    fig.add_trace(go.Scatter(
+        x=lags, y=finite_abs(r.bound[lags]), mode="lines",
+        name=f"bound ({r.gamma:g}·{r.w_norm:.3g})ˡ", line=dict(color=BOUND_COLOR, dash="dash"),
+        hovertemplate=f"T−k = %{{x}}<br>{factor:.4g}<sup>T−k</sup> = %{{y:.4g}}"
+                      "<extra>bound</extra>"))
+    fig.add_trace(go.Scatter(
+        x=lags, y=finite_abs(r.jacobian_norms[lags]),
+        mode="lines+markers" if len(lags) <= 60 else "lines",
+        name=MEASURED, marker=dict(size=5), line=dict(color=CLOSED_FORM, width=2),
+        hovertemplate="T−k = %{x}<br>‖∂h_T/∂h_k‖₂ = %{y:.6g}<extra></extra>"))
+    add_unplottable(fig, lags, r.jacobian_norms[lags], "‖∂hₜ/∂hₖ‖", xname="lag")
+    set_log_range(fig, r.jacobian_norms, r.bound)
+    mark_overflow(fig, r.first_nonfinite_lag, T, f"not finite from lag {r.first_nonfinite_lag}")
+    return fig
+
+
+def contribution_heatmap(r: BPTTResult) -> go.Figure:
+    """(b) ‖∂J_t/∂h_k‖ over (k, t), log colour scale; the triangle k > t is blank."""
+    T = len(r.contribution_map) - 1
+    steps = steps_shown(T, MAX_HEATMAP_STEPS)
+    fig = figure("Who reaches whom: ‖∂J<sub>t</sub>/∂h<sub>k</sub>‖", "from state k",
+                 "loss term J<sub>t</sub>, step t", T, [thinning_note(steps)], log_y=False)
+    log_heatmap(fig, steps, steps, r.contribution_map[np.ix_(steps, steps)],
+                "‖∂J<sub>t</sub>/∂h<sub>k</sub>‖", "k", "t")
+    axis = dict(range=[-0.5, T + 0.5], showgrid=False, dtick=1 if T <= 5 else None)
+    fig.update_layout(xaxis=axis, yaxis=axis)
+    return fig
+
+
+def singular_value_plot(r: BPTTResult) -> go.Figure:
+    """(c) Singular values of ∂h_T/∂h_k by lag: how many directions survive."""
+    T, d = len(r.singular_values) - 1, r.singular_values.shape[1]
+    lags, shown = steps_shown(T, MAX_LINE_STEPS), spread(d)
+    fig = figure("Singular values of ∂h<sub>T</sub>/∂h<sub>k</sub>", LAG_AXIS, "singular value",
+                 T, [f"{len(shown)} of {d} shown" if len(shown) < d else "", thinning_note(lags)])
+    for n, i in enumerate(shown):
+        fig.add_trace(go.Scatter(
+            x=lags, y=finite_abs(r.singular_values[lags, i]), mode="lines",
+            name=f"σ{sub(i + 1)}",
+            line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
+            hovertemplate=f"T−k = %{{x}}<br>σ{sub(i + 1)} = %{{y:.4g}}<extra></extra>"))
+    set_log_range(fig, r.singular_values[:, shown])
+    mark_overflow(fig, r.first_nonfinite_lag, T, f"not finite from lag {r.first_nonfinite_lag}")
+    return fig
+
+
+def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
+    """(d) ‖∂L/∂h_k‖, L = u·h_T, by step k for each selected cell."""
+    steps = steps_shown(T, MAX_LINE_STEPS)
+    fig = figure("Remedies: ‖∂L/∂h<sub>k</sub>‖, L = u·h<sub>T</sub>", "step k",
+                 "‖∂L/∂h<sub>k</sub>‖", T, [thinning_note(steps)], legend_right=True)
+    if not flow:
+        return add_note(fig, "Tick at least one cell to compare.")
+    for cell, curve in flow.items():
+        label = CELL_LABELS[cell]
+        fig.add_trace(go.Scatter(
+            x=steps, y=finite_abs(curve[steps]), mode="lines", name=label, legendgroup=cell,
+            line=dict(color=CELL_COLORS[cell], width=2),
+            hovertemplate=f"k = %{{x}}<br>‖∂L/∂h_k‖ = %{{y:.4g}}<extra>{label}</extra>"))
+        add_unplottable(fig, steps, curve[steps], label, xname="step")
+    set_log_range(fig, *flow.values())
+    return fig
+
+
+def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> go.Figure:
+    """(e) σ = identity: the components |c_i λ_i^l| of (Wᵀ)^l u by lag l, and the norm
+    `total` = ‖(Wᵀ)^l u‖ = ‖∂J_T/∂h_{T−l}‖; for any other σ, a note instead."""
+    T = len(total) - 1
+    lags = steps_shown(T, MAX_LINE_STEPS)
+    title = "Eigen-components |c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|"
+    if modes is None:
+        return add_note(figure(title, LAG_AXIS, "|component|", T),
+                        "Eigen-components need a linear RNN (σ = identity):<br>"
+                        "with a nonlinearity every step multiplies by a different "
+                        "diag(σ′(aₜ))W,<br>so no single eigenbasis describes the product.")
+    # A conjugate pair has equal |c| and |λ|: one curve, drawn once.
+    distinct = [i for i, lam in enumerate(modes.eigenvalues) if lam.imag >= -1e-12]
+    shown = [distinct[n] for n in spread(len(distinct))]
+    fig = figure(title, LAG_AXIS, "|component|", T,
+                 [f"{len(shown)} of {len(distinct)} modes shown" if len(shown) < len(distinct)
+                  else "", thinning_note(lags)], legend_right=True)
+    for n, i in enumerate(shown):
+        lam = modes.eigenvalues[i]
+        text = (f"{lam.real:.2g}" if abs(lam.imag) < 1e-12
+                else f"{lam.real:.2g} ± {abs(lam.imag):.2g}i")
+        fig.add_trace(go.Scatter(
+            x=lags, y=finite_abs(modes.magnitudes[lags, i]), mode="lines",
+            name=f"λ{sub(i + 1)} = {text}",
+            line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
+            hovertemplate=f"T−k = %{{x}}<br>|c λ<sup>T−k</sup>| = %{{y:.4g}}"
+                          f"<extra>λ = {text}</extra>"))
+    fig.add_trace(go.Scatter(
+        x=lags, y=finite_abs(total[lags]), mode="lines", name=TOTAL,
+        line=dict(color="black", dash="dot"),
+        hovertemplate="T−k = %{x}<br>‖(Wᵀ)<sup>T−k</sup>u‖ = %{y:.4g}<extra></extra>"))
+    set_log_range(fig, modes.magnitudes[:, shown], total)
+    return fig
