@@ -3,15 +3,23 @@ from pathlib import Path
 
 import dash
 from dash import dcc, html
+from dash.development.base_component import Component
 
 
 def navbar():
-    """Links to every registered page, in registry order (built per request so that
-    pages registered later appear too)."""
+    """Links to every page meant for the menu, in registry order, and the look toggles
+    (assets/gradlab.js flips the `present`/`dark` URL flags)."""
     return html.Nav(className="navbar", children=[
         dcc.Link("GradLab", href=dash.get_relative_path("/"), className="brand"),
         *[dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
-          for page in dash.page_registry.values() if page["path"] != "/"],
+          for page in dash.page_registry.values()
+          if page["path"] != "/" and not page.get("hidden_from_menu")],
+        html.Span(className="look-toggles", children=[
+            html.Button("Presenter", className="look-toggle", title="Large type for projectors",
+                        **{"data-look-toggle": "present"}),
+            html.Button("Dark", className="look-toggle", title="Dark theme",
+                        **{"data-look-toggle": "dark"}),
+        ]),
     ])
 
 
@@ -28,10 +36,38 @@ def markdown_file(path: Path, **kwargs):
 
 
 def graph(graph_id: str, height: int = 380):
-    return dcc.Graph(id=graph_id, className="figure", style={"height": f"{height}px"},
-                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2},
-                             "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d",
-                                                        "zoomOut2d", "autoScale2d", "pan2d"]})
+    """A figure with its "embed" button: assets/gradlab.js fills in the link and the
+    <iframe> snippet for the page's current state when the button is pressed."""
+    return html.Div(className="figure-box", children=[
+        dcc.Graph(id=graph_id, className="figure", style={"height": f"{height}px"},
+                  config={"displaylogo": False, "toImageButtonOptions": {"scale": 2},
+                          "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d",
+                                                     "zoomOut2d", "autoScale2d", "pan2d"]}),
+        html.Button("embed", className="embed-button", title="Embed or share this figure",
+                    **{"data-embed-figure": graph_id}),
+        html.Div(className="embed-box", hidden=True, children=[
+            html.Label("Link to this figure in this state"),
+            html.Div(className="embed-row", children=[
+                html.Textarea(className="embed-link", readOnly=True, rows=1),
+                html.Button("copy", **{"data-copy": "1"})]),
+            html.Label("Embed in a course page"),
+            html.Div(className="embed-row", children=[
+                html.Textarea(className="embed-snippet", readOnly=True, rows=3),
+                html.Button("copy", **{"data-copy": "1"})]),
+        ]),
+    ])
+
+
+def walk(component):
+    """Every Dash component below `component` (itself included), depth first."""
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(reversed(node))
+        elif isinstance(node, Component):
+            yield node
+            stack.append(getattr(node, "children", None))
 
 
 def page_frame(title: str, intro, url_notices, controls, figures, status_id: str,

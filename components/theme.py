@@ -1,4 +1,13 @@
-"""One plotly template for every figure, so pages look alike and restyle in one place."""
+"""Plotly templates for every figure, so pages look alike and restyle in one place.
+
+Four looks: light or dark, each normal or "present" (projector: large type, heavy axes).
+The look is a pair of URL flags, `dark=1` and `present=1`. Figures are built inside callbacks,
+whose requests carry the page's URL as their Referer (same-origin requests keep the full
+URL under our referrer policy), so `requested_look()` needs no extra callback input and
+works inside iframes, where cookies and local storage may be blocked.
+"""
+from urllib.parse import parse_qs, urlsplit
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -8,19 +17,44 @@ OVERFLOW = "#c62828"      # inf / NaN
 SERIES = ("#1f5fa8", "#e8710a", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41",
           "#5c6bc0", "#9e9d24", "#d81b60", "#546e7a", "#f9a825", "#00695c", "#4e342e",
           "#283593", "#ad1457")
+LOOK_FLAGS = ("dark", "present")
 
-pio.templates["gradlab"] = go.layout.Template(
-    layout=go.Layout(
-        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13),
+
+def _template(dark: bool, present: bool) -> go.layout.Template:
+    ink, paper, grid, axis = (("#e8eaed", "#14181f", "#2c333d", "#8a93a0") if dark
+                              else ("#1d2430", "white", "#e6e6e6", "#999"))
+    size = 20 if present else 13
+    axis_style = dict(gridcolor=grid, zeroline=False, showline=True, linecolor=axis,
+                      linewidth=2 if present else 1, automargin=True)  # room for 10⁻²⁴ labels
+    return go.layout.Template(layout=go.Layout(
+        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=size,
+                  color=ink),
         colorway=SERIES,
-        margin=dict(l=60, r=20, t=80, b=50),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        xaxis=dict(gridcolor="#e6e6e6", zeroline=False, showline=True, linecolor="#999"),
-        yaxis=dict(gridcolor="#e6e6e6", zeroline=False, showline=True, linecolor="#999",
-                   automargin=True),  # room for tick labels like 10⁻²⁴
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
-        hoverlabel=dict(namelength=-1),
-    )
-)
-TEMPLATE = "gradlab"
+        margin=dict(l=60, r=20, t=100 if present else 80, b=50),
+        plot_bgcolor=paper,
+        paper_bgcolor=paper,
+        xaxis=axis_style,
+        yaxis=axis_style,
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0,
+                    font=dict(size=size - 1)),
+        hoverlabel=dict(namelength=-1, font=dict(size=size)),
+    ))
+
+
+def template_name(dark: bool = False, present: bool = False) -> str:
+    return "gradlab" + ("-dark" if dark else "") + ("-present" if present else "")
+
+
+for _dark in (False, True):
+    for _present in (False, True):
+        pio.templates[template_name(_dark, _present)] = _template(_dark, _present)
+TEMPLATE = template_name()
+
+
+def requested_look() -> tuple[bool, bool]:
+    """(dark, present) from the URL of the page that sent the current callback request."""
+    from flask import has_request_context, request
+    if not has_request_context():
+        return False, False
+    flags = parse_qs(urlsplit(request.referrer or "").query)
+    return tuple(flags.get(name) == ["1"] for name in LOOK_FLAGS)

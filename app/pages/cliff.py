@@ -18,6 +18,7 @@ walk_into_wall = ?w0=5&b0=-3&lr=0.1&clip=1&steps=100.
 from functools import lru_cache
 from pathlib import Path
 
+import dash
 import numpy as np
 from dash import Input, Output, callback, ctx, dcc, html, no_update, register_page
 
@@ -74,7 +75,8 @@ def layout(**query):
         radio(PAGE, PARAMS["view"], values["view"], VIEW_LABELS),
         html.Div(className="control presets", children=[
             html.Label("Presets"),
-            html.Ul([html.Li(dcc.Link(name.replace("_", " "), href="/cliff" + preset_query(p),
+            html.Ul([html.Li(dcc.Link(name.replace("_", " "),
+                                      href=dash.get_relative_path("/cliff") + preset_query(p),
                                       id=f"{PAGE}-preset-{name}"))
                      for name, p in PRESETS.items()]),
         ]),

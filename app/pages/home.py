@@ -5,7 +5,8 @@ from dash import dcc, html, register_page
 register_page(__name__, path="/", name="Home", title="GradLab", order=0)
 
 def layout(**_query):
-    pages = [p for p in dash.page_registry.values() if p["path"] != "/"]
+    pages = [p for p in dash.page_registry.values()
+             if p["path"] != "/" and not p.get("hidden_from_menu")]
     return html.Div(className="page home", children=[
         html.H1("GradLab"),
         html.P("GradLab makes vanishing and exploding gradients visible: every page computes "
