@@ -23,6 +23,16 @@ def slider(page: str, param: Number, value, updatemode: str = "drag", **extra):
     ])
 
 
+def number_box(page: str, param: Number, value):
+    """A labelled typed number, for values that span decades (learning rates, thresholds);
+    sent on Enter or blur."""
+    return html.Div(className="control", children=[
+        html.Label(param.label, htmlFor=control_id(page, param.name)),
+        dcc.Input(id=control_id(page, param.name), type="number", value=value, min=param.lo,
+                  max=param.hi, step="any", debounce=True, className="number-box"),
+    ])
+
+
 def dropdown(page: str, param: Choice, value, labels: dict | None = None):
     labels = labels or {}
     return html.Div(className="control", children=[

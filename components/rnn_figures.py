@@ -12,8 +12,9 @@ eigen-component plots show at most MAX_LINES of the d curves, spread from first 
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import (add_unplottable, base_figure, finite_abs, log_heatmap,
-                                mark_overflow, set_log_range)
+from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
+                                mark_overflow, set_log_range, spread, steps_shown,
+                                thinning_note)
 from components.theme import CLOSED_FORM, SERIES
 from engine.rnn import CELLS, BPTTResult, GradientModes
 
@@ -33,52 +34,6 @@ TOTAL = "total ‖(Wᵀ)<sup>T−k</sup>u‖"
 def sub(n: int) -> str:
     """12 → '₁₂' (trace names stay plain text for hover labels and tests)."""
     return str(n).translate(SUBSCRIPTS)
-
-
-def figure(title: str, xtitle: str, ytitle: str, T: int, notes=(), log_y: bool = True,
-           legend_right: bool = False) -> go.Figure:
-    """base_figure with the page's notes (what was thinned) as a subtitle, y tick labels
-    like 10⁻²⁴ given the room they need, whole-step ticks on a short x axis (0..T), and
-    optionally the legend in a column on the right (a long legend above the plot would
-    wrap into the title)."""
-    fig = base_figure(title, xtitle, ytitle, log_y=log_y)
-    layout = {}  # one update: each plotly update costs ~1 ms
-    if T <= 5:  # plotly would tick steps 0, 0.2, 0.4, …
-        layout["xaxis_dtick"] = 1
-    if legend_right:
-        layout["legend"] = dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top")
-    notes = [n for n in notes if n]
-    if notes:  # the subtitle takes the legend's row: move the plot (and legend) down
-        layout.update(title_subtitle_text="; ".join(notes), margin_t=100)
-    fig.update_layout(**layout)
-    return fig
-
-
-def add_note(fig: go.Figure, text: str) -> go.Figure:
-    """Say in the plot why it holds no data, instead of showing an empty frame."""
-    fig.update_layout(
-        xaxis_visible=False, yaxis_visible=False,
-        annotations=[dict(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                          font=dict(size=14, color="#5b6472"), align="center")])
-    return fig
-
-
-def spread(n: int, at_most: int = MAX_LINES) -> np.ndarray:
-    """Indices 0..n−1, or at_most of them spread evenly (first and last always kept)."""
-    return np.unique(np.round(np.linspace(0, n - 1, min(n, at_most))).astype(int))
-
-
-def steps_shown(T: int, cap: int) -> np.ndarray:
-    """The steps 0..T a plot shows: all of them if T ≤ cap, else every s-th step,
-    s = ⌈T / cap⌉, and T itself."""
-    stride = max(1, -(-T // cap))
-    return np.unique(np.r_[np.arange(0, T + 1, stride), T])
-
-
-def thinning_note(steps: np.ndarray) -> str:
-    """'1 step in s shown' when `steps` skips some, else ''."""
-    stride = steps[1] - steps[0] if len(steps) > 1 else 1
-    return f"1 step in {stride} shown" if stride > 1 else ""
 
 
 def jacobian_norms(r: BPTTResult) -> go.Figure:

@@ -30,9 +30,11 @@ def payload(spec: dict, values: dict, changed: str | None = None) -> dict:
     """A request body: `values` maps input component id → value (absent ids are sent as None)."""
     inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
               for i in spec["inputs"]]
+    outputs = _outputs(spec)
     return {
         "output": spec["output"],
-        "outputs": _outputs(spec),
+        # a multi-output callback ("..a.x...b.y..") takes a list, a single one a plain object
+        "outputs": outputs if spec["output"].startswith("..") else outputs[0],
         "inputs": inputs,
         "changedPropIds": [f"{changed or inputs[0]['id']}.value"],
         "state": [],

@@ -21,6 +21,14 @@ def plotted(duo, graph_id: str) -> dict[str, dict]:
                         for k, v in t.items()} for t in traces}
 
 
+def close_to(expected, field: str = "y", rtol: float = 1e-12):
+    """A predicate for wait_for_plotted: the trace's `field` equals `expected` (the engine's
+    values) to rtol, elementwise."""
+    expected = np.asarray(expected, dtype=float)
+    return lambda trace: len(trace[field]) == len(expected) and np.allclose(
+        trace[field], expected, rtol=rtol, atol=0)
+
+
 def wait_for_plotted(duo, graph_id: str, name: str, predicate, timeout: float = 10):
     """Wait until the named trace satisfies predicate(trace); return the trace."""
     result = {}

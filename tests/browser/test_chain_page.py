@@ -2,12 +2,17 @@ import numpy as np
 from selenium.webdriver.common.keys import Keys
 
 from engine.chain import per_layer_factor, regime, scalar_chain, scalar_chain_autograd
-from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
+from tests.browser import helpers
+from tests.browser.helpers import (
+    browser_errors,
+    nudge_slider,
+    plotted,
+    wait_for_plotted,
+)
 
 
 def close_to(expected):
-    return lambda trace: len(trace["customdata"]) == len(expected) and np.allclose(
-        trace["customdata"], expected, rtol=1e-12, atol=0)
+    return helpers.close_to(expected, field="customdata")
 
 
 def test_chain_page_shows_the_url_state_and_follows_the_slider(gradlab):

@@ -3,7 +3,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 from engine.cliff import descend_many
-from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
+from tests.browser.helpers import (
+    browser_errors,
+    nudge_slider,
+    plotted,
+    wait_for_plotted,
+)
 
 # where (w, b) sits on the page: plotly's own axis mapping plus the plot area's offset
 DATA_TO_PAGE = """

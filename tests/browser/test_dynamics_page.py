@@ -1,7 +1,13 @@
 import numpy as np
 
 from engine.dynamics import basin_crossing, gradient_sweep, iterate, sweep_values
-from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
+from tests.browser.helpers import (
+    browser_errors,
+    close_to,
+    nudge_slider,
+    plotted,
+    wait_for_plotted,
+)
 
 GRADIENT = "|∂x_T/∂b|"
 
@@ -10,10 +16,6 @@ def sweep(w, lo=-3.5, hi=-1.5, x0=0.5, T=50, act="sigmoid"):
     cross, _ = basin_crossing("b", w, x0, act)
     return gradient_sweep("b", sweep_values(lo, hi, 801, around=cross), w, x0, T, act)
 
-
-def close_to(expected):
-    return lambda trace: len(trace["y"]) == len(expected) and np.allclose(
-        trace["y"], expected, rtol=1e-12, atol=0)
 
 
 def test_dynamics_page_shows_the_url_state_and_follows_the_slider(gradlab):

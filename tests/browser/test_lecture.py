@@ -3,7 +3,6 @@ import functools
 import http.server
 import threading
 
-import numpy as np
 import pytest
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
@@ -11,12 +10,12 @@ from selenium.webdriver.common.keys import Keys
 
 from app.pages import embed, tour
 from engine.chain import scalar_chain
+from tests.browser import helpers
 from tests.browser.helpers import browser_errors, plotted, wait_for_plotted
 
 
 def close_to(expected):
-    return lambda trace: len(trace["customdata"]) == len(expected) and np.allclose(
-        trace["customdata"], expected, rtol=1e-12, atol=0)
+    return helpers.close_to(expected, field="customdata")
 
 
 def in_tour_frame(duo):
@@ -53,8 +52,8 @@ def test_every_tour_step_loads_its_live_figure(gradlab):
         in_tour_frame(gradlab)
         gradlab.wait_for_element(f".embed-target #{step.figure} .js-plotly-plot", timeout=20)
         if step.page != "/train":  # a training figure stays empty until Start is pressed
-            traces = plotted(gradlab, step.figure)
-            assert traces and any(len(t["y"]) or len(t.get("customdata", [])) for t in traces.values())
+            until(lambda: any(len(t["y"]) or len(t["customdata"])
+                              for t in plotted(gradlab, step.figure).values()), timeout=20)
     gradlab.driver.switch_to.default_content()
     assert browser_errors(gradlab) == []
 

@@ -1,15 +1,17 @@
 import numpy as np
+from selenium.webdriver.common.keys import Keys
 
 from engine.chain import matrix_chain, spectrum
-from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
-from selenium.webdriver.common.keys import Keys
+from tests.browser.helpers import (
+    browser_errors,
+    close_to,
+    nudge_slider,
+    plotted,
+    wait_for_plotted,
+)
 
 GRADIENT = "‖∂aₙ/∂Wₗ‖_F"
 
-
-def close_to(expected):
-    return lambda trace: len(trace["y"]) == len(expected) and np.allclose(
-        trace["y"], expected, rtol=1e-12, atol=0)
 
 
 def test_matrix_page_shows_the_url_state_and_follows_the_controls(gradlab):

@@ -2,12 +2,13 @@ import numpy as np
 
 from components.rnn_figures import MEASURED
 from engine.rnn import bptt, gradient_flow
-from tests.browser.helpers import browser_errors, nudge_slider, plotted, wait_for_plotted
-
-
-def close_to(expected):
-    return lambda trace: len(trace["y"]) == len(expected) and np.allclose(
-        trace["y"], expected, rtol=1e-12, atol=0)
+from tests.browser.helpers import (
+    browser_errors,
+    close_to,
+    nudge_slider,
+    plotted,
+    wait_for_plotted,
+)
 
 
 def test_rnn_page_shows_the_url_state_and_follows_the_slider(gradlab):
