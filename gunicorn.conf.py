@@ -1,9 +1,19 @@
-"""gunicorn configuration: `gunicorn -c gunicorn.conf.py app:server`.
+"""gunicorn configuration: `gunicorn -c gunicorn.conf.py app:server` (the Docker image's CMD).
 
-Environment: PORT (8050), HOST (0.0.0.0), WEB_CONCURRENCY workers (2: one per core),
-GUNICORN_THREADS per worker (4), GUNICORN_TIMEOUT seconds (60).
+Environment: PORT (8050), HOST (0.0.0.0), WEB_CONCURRENCY workers (2: one per core of the
+2-core machine GradLab is sized for), GUNICORN_THREADS per worker (4), GUNICORN_TIMEOUT seconds
+(60), and the app's own GRADLAB_* settings (see app/settings.py and the README).
+
+GRADLAB_SECRET_KEY: every worker (and every background-callback process it starts) must sign
+and check background-callback job handles with the same secret. When the variable is unset,
+this file — which runs once, in the gunicorn master, before any worker is forked — sets it to a
+random value, so all workers of this server share it (it changes when the server restarts).
+Set it explicitly when several machines serve the app (e.g. with GRADLAB_CELERY_BROKER).
 """
 import os
+import secrets
+
+os.environ.setdefault("GRADLAB_SECRET_KEY", secrets.token_hex(32))
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -19,7 +29,17 @@ control_socket_disable = True  # gunicorn ≥ 25.1 would otherwise open $HOME/.g
 
 
 def post_worker_init(worker):
-    """Warm the worker once: Dash 4.4.1 can answer the first concurrent burst on a fresh
-    worker with HTTP 500 (KeyError on a callback id, dash issue #3971) until its first
-    request has set up the page router."""
-    worker.wsgi.test_client().get("/")
+    """Warm the worker once, before it accepts connections: Dash 4.4.1 sets its "set up"
+    flags before it has registered the callbacks, so a burst of concurrent first requests on a
+    fresh worker can hit a callback id that is not registered yet (KeyError, dash issue #3971).
+    One request through the Flask test client (`worker.wsgi` is the loaded `app:server`) runs
+    that setup while nothing else is running. The log line is checked by tests/deploy."""
+    from app import dash_app  # already imported: loading app:server did it
+
+    path = dash_app.config.routes_pathname_prefix  # "/" or the URL prefix the proxy keeps
+    try:
+        status = worker.wsgi.test_client().get(path).status_code
+    except Exception:  # a failed warm-up must not stop the worker from serving
+        worker.log.exception("GradLab warm-up failed (pid %s)", worker.pid)
+        return
+    worker.log.info("GradLab warm-up: GET %s -> %s (pid %s)", path, status, worker.pid)
