@@ -230,13 +230,9 @@ def is_dash_index(response) -> bool:
 
 
 def callback_body(spec: dict, values: dict | None = None) -> dict:
-    """tests/dash_client.payload, with `outputs` as the renderer sends it: a list only for a
-    multi-output callback ("..a.b...c.d.."), a single object otherwise."""
+    """The renderer's request for a callback (tests/dash_client.payload)."""
     from tests.dash_client import payload
-    body = payload(spec, values or {})
-    if not spec["output"].startswith(".."):
-        body["outputs"] = body["outputs"][0]
-    return body
+    return payload(spec, values or {})
 
 
 def router_body(pathname: str, search: str = "") -> dict:
