@@ -13,6 +13,8 @@ def layout(**_query):
                "the mathematics live and plots what the theory predicts next to what the code "
                "measures. Move a slider and watch a product of many factors shrink to nothing "
                "or blow up.", className="lead"),
+        dcc.Link("Start the guided tour →", href=dash.get_relative_path("/tour"),
+                 className="cta", id="home-tour"),
         html.Ul(className="page-list", children=[
             html.Li([dcc.Link(p["name"], href=p["relative_path"]),
                      html.Span(" — " + p["description"])]) for p in pages

@@ -13,6 +13,9 @@ def test_home_links_every_page_and_the_navbar_navigates(gradlab):
     nav = [a.get_attribute("pathname") for a in gradlab.find_elements(".navbar a")]
     assert nav == ["/"] + [p["path"] for p in pages]
 
+    gradlab.find_element("#home-tour").click()  # the landing page leads into the tour
+    gradlab.wait_for_text_to_equal("#tour-count", "step 1 of 10")
+
     gradlab.find_element(".navbar a[href='/matrix']").click()
     gradlab.wait_for_element("#matrix-gradients .js-plotly-plot")
     gradlab.find_element(".navbar a[href='/chain']").click()
