@@ -63,7 +63,7 @@ def add_note(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def spread(n: int, at_most: int = 6) -> np.ndarray:
+def spread(n: int, at_most: int) -> np.ndarray:
     """Indices 0..n−1, or at_most of them spread evenly (first and last always kept)."""
     return np.unique(np.round(np.linspace(0, n - 1, min(n, at_most))).astype(int))
 

@@ -75,7 +75,7 @@ def contribution_heatmap(r: BPTTResult) -> go.Figure:
 def singular_value_plot(r: BPTTResult) -> go.Figure:
     """(c) Singular values of ∂h_T/∂h_k by lag: how many directions survive."""
     T, d = len(r.singular_values) - 1, r.singular_values.shape[1]
-    lags, shown = steps_shown(T, MAX_LINE_STEPS), spread(d)
+    lags, shown = steps_shown(T, MAX_LINE_STEPS), spread(d, MAX_LINES)
     fig = figure("Singular values of ∂h<sub>T</sub>/∂h<sub>k</sub>", LAG_AXIS, "singular value",
                  T, [f"{len(shown)} of {d} shown" if len(shown) < d else "", thinning_note(lags)])
     for n, i in enumerate(shown):
@@ -120,7 +120,7 @@ def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> go.Figur
                         "diag(σ′(aₜ))W,<br>so no single eigenbasis describes the product.")
     # A conjugate pair has equal |c| and |λ|: one curve, drawn once.
     distinct = [i for i, lam in enumerate(modes.eigenvalues) if lam.imag >= -1e-12]
-    shown = [distinct[n] for n in spread(len(distinct))]
+    shown = [distinct[n] for n in spread(len(distinct), MAX_LINES)]
     fig = figure(title, LAG_AXIS, "|component|", T,
                  [f"{len(shown)} of {len(distinct)} modes shown" if len(shown) < len(distinct)
                   else "", thinning_note(lags)], legend_right=True)

@@ -26,8 +26,9 @@ def _outputs(spec) -> list[dict]:
     return out
 
 
-def payload(spec: dict, values: dict, changed: str | None = None) -> dict:
+def payload(spec: dict, values: dict | None = None, changed: str | None = None) -> dict:
     """A request body: `values` maps input component id → value (absent ids are sent as None)."""
+    values = values or {}
     inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
               for i in spec["inputs"]]
     outputs = _outputs(spec)

@@ -1,28 +1,14 @@
 """Properties every page must have, checked over the page registry so new pages are covered."""
 import dash
 import pytest
-from dash.development.base_component import Component
 
+from components.layout import walk
 from tests.dash_client import payload, post
+
 
 def all_pages():
     import app  # noqa: F401  registers the pages
     return [p for p in dash.page_registry.values()]
-
-
-def walk_layout(component):
-    """Every component below `component`, through children and component-valued props."""
-    found = []
-    stack = [component]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Component):
-            found.append(node)
-            for prop in node._prop_names:
-                stack.append(getattr(node, prop, None))
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
-    return found
 
 
 @pytest.mark.parametrize("page", all_pages(), ids=lambda p: p["path"])
@@ -31,7 +17,7 @@ def test_component_ids_are_unique(page):
     # silently break the slider.
     from app import dash_app
     layout = page["layout"]() if callable(page["layout"]) else page["layout"]
-    ids = [str(c.id) for c in walk_layout([dash_app.layout(), layout])
+    ids = [str(c.id) for c in walk([dash_app.layout(), layout])
            if getattr(c, "id", None) is not None]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 

@@ -229,12 +229,6 @@ def is_dash_index(response) -> bool:
             and 'id="react-entry-point"' in response.text and 'id="_dash-config"' in response.text)
 
 
-def callback_body(spec: dict, values: dict | None = None) -> dict:
-    """The renderer's request for a callback (tests/dash_client.payload)."""
-    from tests.dash_client import payload
-    return payload(spec, values or {})
-
-
 def router_body(pathname: str, search: str = "") -> dict:
     """The page router's request when the browser is at `pathname` (it renders the page)."""
     return {

@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.dash_client import payload
 from tests.deploy.conftest import (
     GUNICORN_ARGS,
     ROOT,
-    callback_body,
     clean_env,
     dockerfile_stages,
     final_stage,
@@ -76,7 +76,7 @@ def cold(servers, server, deps):
     except TimeoutError:
         pass
     bodies = [router_body(p) for p in ("/chain", "/rnn", "/tour", "/")]
-    bodies += [callback_body(spec) for spec in plain_callbacks(deps)]
+    bodies += [payload(spec) for spec in plain_callbacks(deps)]
     bodies = [b for b in bodies
               if post_json(server.url + "/_dash-update-component", b).status_code == 200]
     assert len(bodies) >= 6
@@ -158,7 +158,7 @@ def test_scripts_styles_and_lazy_bundles_are_served_locally(server):
 def test_every_callback_answers_empty_inputs_without_a_server_error(server, deps):
     checked = 0
     for spec in plain_callbacks(deps):
-        response = post_json(server.url + "/_dash-update-component", callback_body(spec))
+        response = post_json(server.url + "/_dash-update-component", payload(spec))
         assert response.status_code in (200, 204) or 400 <= response.status_code < 500, \
             (spec["output"], response.status_code)
         assert "Traceback" not in response.text
@@ -187,7 +187,7 @@ def _sample_responses(base: str, deps_first: dict | None = None) -> list[request
     out = [requests.get(base + path, timeout=30)
            for path in ("/", "/chain", "/healthz", "/assets/style.css", "/_dash-layout")]
     if deps_first:
-        out.append(post_json(base + "/_dash-update-component", callback_body(deps_first)))
+        out.append(post_json(base + "/_dash-update-component", payload(deps_first)))
     return out
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests.dash_client import payload
 from tests.deploy.conftest import (
     ROOT,
-    callback_body,
     clean_env,
     healthcheck_command,
     ids,
@@ -144,7 +144,7 @@ def test_callbacks_answer_at_the_prefix(site):
     assert deps.status_code == 200
     answered = []
     for spec in plain_callbacks(deps.json()):
-        response = post_json(site.url("_dash-update-component"), callback_body(spec))
+        response = post_json(site.url("_dash-update-component"), payload(spec))
         assert response.status_code in (200, 204), (spec["output"], response.text[:300])
         answered.append(response.status_code)
         if response.status_code == 200:  # links a callback puts on the page carry it too
