@@ -6,16 +6,16 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import logging  # noqa: E402
+import logging
 from pathlib import Path
 
-import dash  # noqa: E402
-import torch  # noqa: E402
-from dash import Dash, html  # noqa: E402
+import dash
+import torch
+from dash import Dash, html
 
-import components.theme  # noqa: E402,F401  registers the plotly template
-from app import settings  # noqa: E402
-from components.layout import navbar  # noqa: E402
+import components.theme  # noqa: F401  registers the plotly template
+from app import settings
+from components.layout import navbar
 
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
@@ -55,6 +55,32 @@ server = dash_app.server
 if settings.SECRET_KEY:
     server.secret_key = settings.SECRET_KEY
 
+# Debug is impossible, whatever the environment says. Dash reads DASH_UI, DASH_HOT_RELOAD,
+# DASH_PROPS_CHECK, ... when the app is created (so even under gunicorn) and DASH_DEBUG in
+# run(); Flask reads FLASK_DEBUG. Every switch is set off explicitly here and, through the same
+# dict, in `python -m app`; debug=False registers none of Dash's traceback pages.
+DEV_TOOLS_OFF = {
+    "debug": False, "dev_tools_ui": False, "dev_tools_props_check": False,
+    "dev_tools_serve_dev_bundles": False, "dev_tools_hot_reload": False,
+    "dev_tools_silence_routes_logging": False, "dev_tools_disable_version_check": True,
+    "dev_tools_prune_errors": False, "dev_tools_validate_callbacks": False,
+}
+dash_app.enable_dev_tools(**DEV_TOOLS_OFF)
+server.debug = False
+# No callback request is anywhere near this (the largest, a histogram pick, is ~20 KB):
+# larger bodies are refused with 413 before they are read.
+server.config["MAX_CONTENT_LENGTH"] = 1 << 20
+
+
+def _not_found():
+    from flask import abort
+    abort(404)
+
+
+# Hot reload's polling route is a development tool: not served (it would answer even with
+# hot reload off, listing the component packages).
+server.view_functions[dash_app.config.routes_pathname_prefix + "_reload-hash"] = _not_found
+
 
 @server.route(dash_app.config.routes_pathname_prefix + "healthz")
 def healthz():
@@ -74,8 +100,11 @@ def _security_headers(response):
 @server.errorhandler(Exception)
 def _short_error(error):
     """A malformed request gets a short 400, never a traceback (the log keeps the details)."""
+    from dash.exceptions import DependencyException
     from werkzeug.exceptions import HTTPException
     if isinstance(error, HTTPException):
         return error
+    if isinstance(error, DependencyException):  # /_dash-component-suites/<unknown file>
+        return {"error": "not found"}, 404
     log.exception("request failed")
     return {"error": "bad request: the server could not process this input"}, 400

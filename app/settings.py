@@ -21,3 +21,11 @@ CACHE_DIR = os.environ.get("GRADLAB_CACHE_DIR", os.path.join(os.environ.get("TMP
                                                              "gradlab-cache"))
 CELERY_BROKER = os.environ.get("GRADLAB_CELERY_BROKER") or None
 CELERY_BACKEND = os.environ.get("GRADLAB_CELERY_BACKEND") or CELERY_BROKER
+
+# Results of the pages' computations, kept per worker for identical validated parameters:
+# at most GRADLAB_CACHE_SIZE entries (each up to ~150 KB of figures; 0 turns caching off), and,
+# with GRADLAB_CACHE_REDIS_URL set (e.g. redis://host:6379/1), shared by every worker and
+# machine for GRADLAB_CACHE_TTL seconds.
+CACHE_SIZE = max(0, int(os.environ.get("GRADLAB_CACHE_SIZE", "256")))
+CACHE_REDIS_URL = os.environ.get("GRADLAB_CACHE_REDIS_URL") or None
+CACHE_TTL = int(os.environ.get("GRADLAB_CACHE_TTL", "86400"))

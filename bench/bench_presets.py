@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from engine import training as tr  # noqa: E402
+from engine import training as tr
 
 
 def summary(c) -> str:

@@ -8,14 +8,25 @@ list of human-readable notices saying what was replaced, never raising.
 from __future__ import annotations
 
 import math
+import reprlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 MAX_TEXT = 200  # longer raw values are not even looked at
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
+
+
 def _short(raw) -> str:
-    text = repr(raw) if not isinstance(raw, str) else raw
+    """At most 40 characters of any raw value for a notice. reprlib, not repr: repr of a
+    deeply nested list (JSON allows ~1000 levels) would hit the recursion limit, and of a
+    long list would build the whole text first."""
+    try:
+        text = raw if isinstance(raw, str) else _REPR.repr(raw)
+    except Exception:  # noqa: BLE001  e.g. an int beyond Python's digit limit
+        text = f"<{type(raw).__name__}>"
     return text if len(text) <= 40 else text[:37] + "…"
 
 
@@ -64,7 +75,7 @@ class Number:
         else:
             return (int(clamped) if self.integer else clamped), None
         if self.integer:
-            clamped = int(round(clamped))
+            clamped = round(clamped)
         return clamped, f"{self.name} = {_short(raw)} {why}; using {self.format(clamped)}."
 
     def format(self, value) -> str:

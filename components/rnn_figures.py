@@ -5,7 +5,7 @@ float32's range), except that 0, inf and NaN, which a log axis cannot draw, beco
 (NaN) in the line, marked by add_unplottable instead.
 
 What is too big to send whole is thinned (the response stays under 150 KB at T = 500,
-d = 128), and the subtitle says so: lines show every s-th step once T > MAX_LINE_STEPS,
+d = 64), and the subtitle says so: lines show every s-th step once T > MAX_LINE_STEPS,
 the contribution heatmap once T > MAX_HEATMAP_STEPS; the singular-value and
 eigen-component plots show at most MAX_LINES of the d curves, spread from first to last.
 """

@@ -56,5 +56,8 @@ def requested_look() -> tuple[bool, bool]:
     from flask import has_request_context, request
     if not has_request_context():
         return False, False
-    flags = parse_qs(urlsplit(request.referrer or "").query)
+    try:
+        flags = parse_qs(urlsplit(request.referrer or "").query)
+    except ValueError:  # the Referer is the client's to forge, e.g. "http://[" (bad IPv6)
+        return False, False
     return tuple(flags.get(name) == ["1"] for name in LOOK_FLAGS)

@@ -26,8 +26,11 @@ def _outputs(spec) -> list[dict]:
     return out
 
 
-def payload(spec: dict, values: dict | None = None, changed: str | None = None) -> dict:
-    """A request body: `values` maps input component id → value (absent ids are sent as None)."""
+def payload(spec: dict, values: dict | None = None, changed: str | None = None,
+            initial: bool = False) -> dict:
+    """A request body: `values` maps input component id → value (absent ids are sent as None).
+    `changed` is the input the user moved (default: the first); `initial=True` is the call a
+    page makes when it loads, with nothing changed."""
     values = values or {}
     inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
               for i in spec["inputs"]]
@@ -37,8 +40,9 @@ def payload(spec: dict, values: dict | None = None, changed: str | None = None) 
         # a multi-output callback ("..a.x...b.y..") takes a list, a single one a plain object
         "outputs": outputs if spec["output"].startswith("..") else outputs[0],
         "inputs": inputs,
-        "changedPropIds": [f"{changed or inputs[0]['id']}.value"],
-        "state": [],
+        "changedPropIds": [] if initial else [f"{changed or inputs[0]['id']}.value"],
+        "state": [{"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
+                  for s in spec.get("state", [])],
     }
 
 
@@ -69,7 +73,12 @@ def decode(value):
 
 
 def figure_traces(response: dict, graph_id: str) -> list[dict]:
-    return decode(response["response"][graph_id]["figure"]["data"])
+    """The figure's traces; for a Patch, the traces it assigns (in order)."""
+    figure = response["response"][graph_id]["figure"]
+    if "__dash_patch_update" in figure:
+        return decode([op["params"]["value"] for op in figure["operations"]
+                       if op["operation"] == "Assign" and op["location"][:1] == ["data"]])
+    return decode(figure["data"])
 
 
 def trace_named(traces: list[dict], prefix: str) -> dict:

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 from dash import Input, Output, callback, html, register_page
 
+from app.cache import cached
 from components import chain_figures
 from components.controls import control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
@@ -65,6 +66,17 @@ def overflow_notices(chain) -> list[str]:
     return out
 
 
+@cached
+def render(w, b, x, n, act):
+    """Both figures, the regime badge and any overflow notice for validated parameters."""
+    closed, autograd = scalar_chain(w, b, x, n, act), scalar_chain_autograd(w, b, x, n, act)
+    name, factor = regime(per_layer_factor(closed, w))
+    return (chain_figures.scalar_activations(closed, autograd),
+            chain_figures.scalar_gradients(closed, autograd),
+            regime_badge(name, factor, closed.grad_x),
+            notice_list(overflow_notices(closed), kind="overflow"))
+
+
 @callback(
     Output(ACTIVATIONS_GRAPH, "figure"), Output(GRADIENTS_GRAPH, "figure"),
     Output(STATUS, "children"), Output(QUERY, "data"),
@@ -72,14 +84,8 @@ def overflow_notices(chain) -> list[str]:
 )
 def update(**raw):
     values, notices = PARAMS.parse(raw)
-    args = (values["w"], values["b"], values["x"], values["n"], values["act"])
-    closed, autograd = scalar_chain(*args), scalar_chain_autograd(*args)
-    name, factor = regime(per_layer_factor(closed, values["w"]))
-    status = [regime_badge(name, factor, closed.grad_x),
-              notice_list(notices), notice_list(overflow_notices(closed), kind="overflow")]
-    return (chain_figures.scalar_activations(closed, autograd),
-            chain_figures.scalar_gradients(closed, autograd),
-            status, PARAMS.query(values))
+    activations, gradients, badge, overflow = render(*(values[k] for k in PARAMS.names))
+    return activations, gradients, [badge, notice_list(notices), overflow], PARAMS.query(values)
 
 
 mirror_query_to_url(QUERY)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import dash
 import numpy as np
-from dash import Input, Output, callback, ctx, dcc, html, no_update, register_page
+from dash import Input, Output, Patch, callback, ctx, dcc, html, no_update, register_page
 
+from app.cache import cached
 from components import dynamics_figures as figures
 from components.controls import control_id, control_panel, radio, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
@@ -159,6 +160,33 @@ def status(values, paths, cmp) -> list:
     return lines
 
 
+# Inputs that move the descent paths but leave the loss surface as it is.
+PATH_INPUTS = {*(control_id(PAGE, name) for name in ("w0", "b0", "lr", "clip", "steps")),
+               FIGURES["surface"]}
+
+
+def paths_only(surface: dict) -> Patch:
+    """The surface figure as a Patch: its first trace, the 200×200 surface (most of the
+    response's bytes), is already in the browser; only the paths and the start are new."""
+    patch = Patch()
+    for i, trace in enumerate(surface["data"][1:], start=1):
+        patch["data"][i] = trace
+    return patch
+
+
+@cached
+def render(**values):
+    """The four figures and the explanations under them, for validated values."""
+    paths = descend_many(values["w0"], values["b0"], values["lr"], values["steps"],
+                         threshold=values["clip"])
+    cmp = compare_clipping(paths[0].grad[0], values["clip"])  # ∇E at the start
+    return (figures.loss_surface(display_surface(), paths, values["view"]),
+            figures.step_norms(paths, values["lr"], values["clip"]),
+            figures.clip_arrows(cmp),
+            figures.loss_curves(paths),
+            status(values, paths, cmp))
+
+
 @callback(
     *[Output(f, "figure") for f in FIGURES.values()],
     Output(STATUS, "children"), Output(QUERY, "data"),
@@ -173,16 +201,12 @@ def update(click=None, **raw):
         raw.update(moved)
     values, notices = PARAMS.parse(raw)
     notices += click_notices
-    paths = descend_many(values["w0"], values["b0"], values["lr"], values["steps"],
-                         threshold=values["clip"])
-    cmp = compare_clipping(paths[0].grad[0], values["clip"])  # ∇E at the start
-    figs = (figures.loss_surface(display_surface(), paths, values["view"]),
-            figures.step_norms(paths, values["lr"], values["clip"]),
-            figures.clip_arrows(cmp),
-            figures.loss_curves(paths))
-    box = [*status(values, paths, cmp), notice_list(notices)]
+    surface, *figs, explained = render(**values)
+    if ctx.triggered_id in PATH_INPUTS:
+        surface = paths_only(surface)
+    box = [*explained, notice_list(notices)]
     start = (values["w0"], values["b0"]) if moved else (no_update, no_update)
-    return (*figs, box, PARAMS.query(values), *start)
+    return (surface, *figs, box, PARAMS.query(values), *start)
 
 
 mirror_query_to_url(QUERY)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from dash import Input, Output, callback, ctx, html, no_update, register_page
 
+from app.cache import cached
 from components import dynamics_figures as figures
 from components.controls import control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
@@ -181,6 +182,22 @@ def compute(values) -> dict:
     )
 
 
+@cached
+def render(**values):
+    """The five figures and the explanations under them, for validated values."""
+    r = compute(values)
+    value = values[values["sweep"]]
+    lo, hi = values["lo"], values["hi"]
+    return (
+        figures.trajectory_fan(r["fan"], r["thetas"], r["current"], values["sweep"], value),
+        figures.cobweb(r["current"], r["fp"], values["w"], values["b"]),
+        figures.final_state(r["sweep"], lo, hi, value),
+        figures.sweep_gradient(r["sweep"], lo, hi, value),
+        figures.bifurcation(r["curve"], r["diagram"], value),
+        status(values, r["fp"], r["folds"], r["sweep"], r["current"]),
+    )
+
+
 @callback(
     *[Output(f, "figure") for f in FIGURES.values()],
     Output(STATUS, "children"), Output(QUERY, "data"),
@@ -192,17 +209,9 @@ def update(**raw):
     if reset:  # a new θ starts from its own default range
         raw.pop("lo", None), raw.pop("hi", None)
     values, notices = parse(raw)
-    r = compute(values)
-    value = values[values["sweep"]]
+    *figs, explained = render(**values)
+    box = [*explained, notice_list(notices)]
     lo, hi = values["lo"], values["hi"]
-    figs = (
-        figures.trajectory_fan(r["fan"], r["thetas"], r["current"], values["sweep"], value),
-        figures.cobweb(r["current"], r["fp"], values["w"], values["b"]),
-        figures.final_state(r["sweep"], lo, hi, value),
-        figures.sweep_gradient(r["sweep"], lo, hi, value),
-        figures.bifurcation(r["curve"], r["diagram"], value),
-    )
-    box = [*status(values, r["fp"], r["folds"], r["sweep"], r["current"]), notice_list(notices)]
     # a new θ moves the range sliders; otherwise they stay put (a swapped pair is only
     # reordered for the figures and the URL — moving a handle under the user's hand would not do)
     shown = (lo, hi) if reset else (no_update, no_update)

@@ -31,7 +31,9 @@ def figure_owners() -> dict[str, dict]:
 
 
 def layout(figure=None, controls="0", **query):
-    page = figure_owners().get(figure)
+    # A repeated query key arrives as a list (and a `figure` key in the query overrides the
+    # path's): only a single name can name a figure.
+    page = figure_owners().get(figure) if isinstance(figure, str) else None
     if page is None:
         known = ", ".join(sorted(figure_owners()))
         return html.Div(className="page", children=[notice_list(

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 from dash import Input, Output, callback, html, register_page
 
+from app.cache import cached
 from components import chain_figures
 from components.controls import control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
@@ -76,6 +77,25 @@ def overflow_notices(chain, n: int) -> list[str]:
             + ": shown as inf/NaN, not an error. This is the explosion itself."]
 
 
+@cached
+def render(eig: tuple, d: int, rot: float, nn: float, n: int, act: str, seed: int):
+    """The four figures, the regime badge and any overflow notice for validated parameters."""
+    lam = spectrum(list(eig), d, rot)
+    chain = matrix_chain(lam, n, act, nn, seed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = chain.state_grad_norms[:-1] / chain.state_grad_norms[1:]
+    name, factor = regime(ratios[np.isfinite(ratios)])
+    rho = float(np.max(np.abs(lam)))
+    badge = html.Div(className="regime", children=[
+        html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
+        html.Span(f" spectral radius ρ = {rho:.4g}; measured gradient factor per layer "
+                  f"‖∂aₙ/∂a₀‖^(1/n) ≈ {factor:.4g}"),
+    ])
+    return (chain_figures.matrix_norms(chain), chain_figures.matrix_gradients(chain),
+            chain_figures.matrix_eigen_components(chain), chain_figures.eigenvalue_plane(chain),
+            badge, notice_list(overflow_notices(chain, n), kind="overflow"))
+
+
 @callback(
     *[Output(f, "figure") for f in FIGURES.values()],
     Output(STATUS, "children"), Output(QUERY, "data"),
@@ -92,27 +112,11 @@ def update(k, sliders, **raw):
         sliders = []
     values, notices = PARAMS.parse({**raw, "eig": list(sliders)[:k]})
     notices = ([k_notice] if k_notice else []) + notices
-    eig = values["eig"]
     if values["rot"] and values["d"] < 2:
         notices.append("A complex pair needs d ≥ 2; using real eigenvalues.")
-    lam = spectrum(eig, values["d"], values["rot"])
-    chain = matrix_chain(lam, values["n"], values["act"], values["nn"], values["seed"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = chain.state_grad_norms[:-1] / chain.state_grad_norms[1:]
-    name, factor = regime(ratios[np.isfinite(ratios)])
-    rho = float(np.max(np.abs(lam)))
-    status = [
-        html.Div(className="regime", children=[
-            html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
-            html.Span(f" spectral radius ρ = {rho:.4g}; measured gradient factor per layer "
-                      f"‖∂aₙ/∂a₀‖^(1/n) ≈ {factor:.4g}"),
-        ]),
-        notice_list(notices), notice_list(overflow_notices(chain, values["n"]), kind="overflow"),
-    ]
-    figures = (chain_figures.matrix_norms(chain), chain_figures.matrix_gradients(chain),
-               chain_figures.matrix_eigen_components(chain), chain_figures.eigenvalue_plane(chain))
-    disabled = [i >= len(eig) for i in range(MAX_SLIDERS)]
-    return (*figures, status, PARAMS.query(values), *disabled)
+    *figures, badge, overflow = render(tuple(values["eig"]), *(values[name] for name in PARAMS.names[1:]))
+    disabled = [i >= len(values["eig"]) for i in range(MAX_SLIDERS)]
+    return (*figures, [badge, notice_list(notices), overflow], PARAMS.query(values), *disabled)
 
 
 mirror_query_to_url(QUERY)

@@ -3,7 +3,7 @@
 URL parameters (all optional; a bad value gets a notice and the nearest valid value):
 
     act     activation σ: identity, sigmoid, tanh, relu                        default tanh
-    d       hidden units, whole number 1–128                                   default 32
+    d       hidden units, whole number 1–64                                    default 32
     T       sequence length, whole number 1–500                                default 100
     init    how W_h is built: spectral (spectral radius ρ(W_h) = rho),
             singular (‖W_h‖₂ = rho), orthogonal (W_h = rho·Q), identity
@@ -22,6 +22,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, callback, dcc, html, register_page
 
+from app.cache import cached
 from components import rnn_figures
 from components.controls import checklist, control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
@@ -32,7 +33,9 @@ PAGE = "rnn"
 HERE = Path(__file__).parent
 PARAMS = ParamSet((
     Choice("act", "activation σ", "tanh", ("identity", "sigmoid", "tanh", "relu")),
-    Number("d", "hidden units d", 32, 1, 128, integer=True),
+    # d ≤ 64: at d = 128, T = 500 with every cell a request took 1.2 s of CPU (the batched SVD
+    # of the 501 Jacobians, the (t, k) map); at d = 64, about 0.55 s (bench/cases_rnn.py).
+    Number("d", "hidden units d", 32, 1, 64, integer=True),
     Number("T", "sequence length T", 100, 1, 500, integer=True),
     Choice("init", "construction of W_h", "spectral", INITS),
     Number("rho", "scale ρ of W_h (see construction)", 1.1, 0.0, 3.0, 0.01),
@@ -126,6 +129,19 @@ def overflow_notices(r, T: int) -> list[str]:
     return out
 
 
+@cached
+def render(**values):
+    """The five figures, the regime badge and any overflow notice for validated parameters."""
+    args, T = engine_args(values), values["T"]
+    r = bptt(**args)
+    flow = gradient_flow(values["cells"], **args)
+    modes = gradient_modes(r.W, r.readout, T) if values["act"] == "identity" else None
+    return (rnn_figures.jacobian_norms(r), rnn_figures.contribution_heatmap(r),
+            rnn_figures.singular_value_plot(r), rnn_figures.gradient_flow_plot(flow, T),
+            rnn_figures.eigen_modes_plot(modes, r.contribution_map[T, ::-1]),
+            regime_badge(r, T), notice_list(overflow_notices(r, T), kind="overflow"))
+
+
 @callback(
     *[Output(f, "figure") for f in FIGURES.values()],
     Output(STATUS, "children"), Output(QUERY, "data"),
@@ -133,16 +149,8 @@ def overflow_notices(r, T: int) -> list[str]:
 )
 def update(**raw):
     values, notices = PARAMS.parse(raw)
-    args, T = engine_args(values), values["T"]
-    r = bptt(**args)
-    flow = gradient_flow(values["cells"], **args)
-    modes = gradient_modes(r.W, r.readout, T) if values["act"] == "identity" else None
-    status = [regime_badge(r, T), notice_list(notices),
-              notice_list(overflow_notices(r, T), kind="overflow")]
-    return (rnn_figures.jacobian_norms(r), rnn_figures.contribution_heatmap(r),
-            rnn_figures.singular_value_plot(r), rnn_figures.gradient_flow_plot(flow, T),
-            rnn_figures.eigen_modes_plot(modes, r.contribution_map[T, ::-1]),
-            status, PARAMS.query(values))
+    *figures, badge, overflow = render(**values)
+    return (*figures, [badge, notice_list(notices), overflow], PARAMS.query(values))
 
 
 mirror_query_to_url(QUERY)

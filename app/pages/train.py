@@ -42,9 +42,11 @@ its LR = 0 twin. Every EMIT_EVERY_S seconds it sends the page a snapshot — fig
 records thinned to ≤ 200 steps per line and ≤ 120 × 50 heatmap cells (about 25–115 KB per
 progress response) — the browser polls every INTERVAL_MS, and Stop kills the process. The final
 response adds the histograms of every recorded step, kept in a memory Store so the step slider
-redraws them without rerunning. Runs are never kept in module globals; each page load carries
-a random tab id that enters the job's cache key, so two people starting the same run do not
-share (or steal) each other's results.
+redraws them without rerunning. A worker that dies (killed, out of memory) never answers: a
+watchdog (check_run) then reports the run as failed and gives the page back its Start button.
+Runs are never kept in module globals; each page load carries a random tab id that enters the
+job's cache key, so two people starting the same run do not share (or steal) each other's
+results.
 """
 from __future__ import annotations
 
@@ -118,6 +120,8 @@ NUMBER_BOXES = {"lr", "tau", "alpha"}  # typed, not slid: they span decades
 EVALUATIONS, HISTOGRAMS = 50, 16  # per run, about: eval_every and hist_every follow steps
 EMIT_EVERY_S = 0.4  # the run sends a snapshot this often …
 INTERVAL_MS = 400   # … and the browser asks for it this often
+WATCHDOG_MS = 1000  # how often the page asks whether its run is still alive (check_run)
+STALE_S = 10.0      # silence, beyond three mean step times, after which a run counts as dead
 LABELS = {
     "kind": {"ff": "feed-forward (deep MLP)", "rnn": "recurrent (RNN / LSTM / GRU)"},
     "task": {"spirals": "two spirals (classes)", "regression": "2-D regression",
@@ -147,6 +151,7 @@ STATUS, QUERY = f"{PAGE}-status", f"{PAGE}-query"
 START, STOP = f"{PAGE}-start", f"{PAGE}-stop"
 PROGRESS, PROGRESS_TEXT, RUN_STATUS = f"{PAGE}-progress", f"{PAGE}-progress-text", f"{PAGE}-run"
 HISTS, PICK, SLIDER, TAB = f"{PAGE}-hists", f"{PAGE}-hist-pick", f"{PAGE}-hist-step", f"{PAGE}-tab"
+BEAT, WATCH, WATCHDOG = f"{PAGE}-beat", f"{PAGE}-watch", f"{PAGE}-watchdog"
 PANELS = {kind: f"{PAGE}-{kind}-panel" for kind in PARAMS}
 
 register_page(__name__, path="/train", name="Train", title="Train and diagnose · GradLab",
@@ -276,16 +281,79 @@ def slider_marks(steps: list[int]) -> dict:
     return {str(i): str(steps[i]) for i in train_figures.spread(len(steps), 6)}
 
 
-def render(snap: dict, notices: list[str], final: bool) -> list:
+def beat(run: int, final: bool, snap: dict | None = None) -> dict:
+    """The run's heartbeat for the watchdog: which run (Start's click count), how far, whether
+    it has ended. Every progress snapshot carries a new one (its elapsed time differs)."""
+    snap = snap or {"done": 0, "total": 0, "elapsed": 0.0}
+    return {"run": run, "final": final, "step": snap["done"], "total": snap["total"],
+            "elapsed": snap["elapsed"]}
+
+
+def parse_beat(raw, run) -> dict | None:
+    """Run number `run`'s heartbeat out of untrusted browser data; None if there is none
+    (no report from this run yet, or not a heartbeat)."""
+    try:
+        ok = raw["run"] == run and isinstance(raw["final"], bool) and all(
+            isinstance(raw[k], (int, float)) and not isinstance(raw[k], bool)
+            and 0 <= raw[k] < 1e12 for k in ("step", "total", "elapsed"))
+    except (TypeError, KeyError, IndexError):
+        return None
+    return raw if ok else None
+
+
+def render(snap: dict, notices: list[str], final: bool, run: int) -> list:
     """Every output of the run callback (progress or final) from one snapshot."""
     figures = [f.to_plotly_json() for f in train_figures.figures(snap)]
     out = [*figures, run_status(snap, notices, final), snap["done"], snap["total"],
            progress_text(snap, final)]
     if not final:  # histograms at other steps arrive with the final snapshot
-        return [*out, None, 0, {}]
+        return [*out, None, 0, {}, beat(run, final, snap)]
     n = len(snap["hist"]["steps"])
     return [*out, hist_store(snap), max(n - 1, 0), slider_marks(snap["hist"]["steps"]),
-            max(n - 1, 0)]
+            beat(run, final, snap), max(n - 1, 0)]
+
+
+def check_run(mine: dict | None, run, stopped: bool, polling: bool, watch,
+              now: float) -> tuple[str, dict]:
+    """The watchdog's verdict on run number `run` — "running", "ended" (finished, overflowed or
+    stopped by the user) or "failed" (its worker died) — and its memory for the next tick.
+    `mine` is the run's newest heartbeat (parse_beat), `polling` whether Dash still polls the
+    job (Start is disabled), `watch` the memory of the previous tick, `now` the server's clock.
+
+    A worker killed by a signal or the OOM killer writes no result, so the page is never told
+    that the run ended; what Dash does instead depends on the background-callback manager."""
+    if stopped or (mine and mine["final"]):
+        return "ended", {}
+    seen = mine and mine["elapsed"]
+    if not (isinstance(watch, dict) and watch.get("run") == run and watch.get("seen") == seen
+            and isinstance(watch.get("since"), (int, float))
+            and isinstance(watch.get("unpolled"), int)):  # a new run, a new beat, or garbage
+        watch = {"run": run, "seen": seen, "since": now, "unpolled": 0}
+    # DiskcacheManager: Dash finds the job's process gone and ends its poll without a result
+    # (an empty 204): Start comes back, nothing else. Checked on two ticks, so that a final
+    # response whose `running` reset lands a moment before its outputs is not mistaken for it.
+    if not polling:
+        watch = {**watch, "unpolled": watch["unpolled"] + 1}
+        return ("failed" if watch["unpolled"] >= 2 else "running"), watch
+    # CeleryManager: a task lost with its worker stays PENDING and Dash polls it forever, but
+    # the heartbeats stop. (Before the first one the task may just be waiting in the queue.)
+    if mine and now - watch["since"] > STALE_S + 3 * mine["elapsed"] / max(mine["step"], 1):
+        return "failed", watch
+    return "running", watch
+
+
+def failed_status(mine: dict | None) -> tuple[str, html.Div]:
+    """Progress text and red banner of a run whose worker died after its report `mine`."""
+    where = f"at step {mine['step']}" if mine else "before its first step"
+    of = f" of {mine['total']}" if mine else ""
+    return f"Failed {where}{of}.", html.Div(
+        className="notice notice-overflow train-banner", role="alert", id=f"{PAGE}-failed",
+        children=[
+            html.Strong(f"The training worker stopped unexpectedly (failed {where}). "),
+            ("It ended without a result: its process was killed (e.g. for lack of memory) or "
+             "failed. The plots show the run up to its last report; press Start to run it "
+             "again."),
+        ])
 
 
 # ====================================================================== layout
@@ -353,7 +421,8 @@ def layout(**query_args):
         below=html.Div([
             markdown_file(HERE / "train_equations.md", className="equations"),
             dcc.Store(id=TAB, data=secrets.token_hex(16)),
-            dcc.Store(id=HISTS), dcc.Store(id=PICK),
+            dcc.Store(id=HISTS), dcc.Store(id=PICK), dcc.Store(id=BEAT), dcc.Store(id=WATCH),
+            dcc.Interval(id=WATCHDOG, interval=WATCHDOG_MS, disabled=True),
         ]),
     )
 
@@ -378,7 +447,7 @@ def update_controls(kind, ff, rnn):
 RUN_OUTPUTS = [*[Output(g, "figure") for g in GRAPHS.values()], Output(RUN_STATUS, "children"),
                Output(PROGRESS, "value"), Output(PROGRESS, "max"),
                Output(PROGRESS_TEXT, "children"), Output(HISTS, "data"),
-               Output(SLIDER, "max"), Output(SLIDER, "marks")]
+               Output(SLIDER, "max"), Output(SLIDER, "marks"), Output(BEAT, "data")]
 
 
 @callback(
@@ -389,8 +458,11 @@ RUN_OUTPUTS = [*[Output(g, "figure") for g in GRAPHS.values()], Output(RUN_STATU
                   for k, ids in CONTROLS.items()}),
     background=True,
     progress=RUN_OUTPUTS,
+    # Start also arms the watchdog; it stays armed after the poll ends, to tell how the run
+    # ended, and disarms itself.
     running=[(Output(START, "disabled"), True, False), (Output(STOP, "disabled"), False, True),
-             (Output(SLIDER, "disabled"), True, False)],
+             (Output(SLIDER, "disabled"), True, False),
+             (Output(WATCHDOG, "disabled"), False, False)],
     cancel=[Input(STOP, "n_clicks")],
     interval=INTERVAL_MS,
     prevent_initial_call=True,
@@ -403,9 +475,33 @@ def train(set_progress, start, tab, kind, ff, rnn):
         config = engine_config(kind, values)
     except ValueError as err:
         notices.append(f"The training engine rejected this configuration: {err}")
-        return [no_update] * len(GRAPHS) + [notice_list(notices)] + [no_update] * 7
-    final = stream_run(config, lambda snap: set_progress(render(snap, notices, final=False)))
-    return render(final, notices, final=True)
+        return ([no_update] * len(GRAPHS) + [notice_list(notices)] + [no_update] * 6
+                + [beat(start, final=True), no_update])
+    final = stream_run(config, lambda snap: set_progress(render(snap, notices, False, start)))
+    return render(final, notices, True, start)
+
+
+@callback(
+    Output(PROGRESS_TEXT, "children", allow_duplicate=True),
+    Output(RUN_STATUS, "children", allow_duplicate=True),
+    Output(START, "disabled"), Output(STOP, "disabled"), Output(WATCHDOG, "disabled"),
+    Output(WATCH, "data"),
+    Input(WATCHDOG, "n_intervals"),
+    State(BEAT, "data"), State(START, "n_clicks"), State(START, "n_clicks_timestamp"),
+    State(STOP, "n_clicks_timestamp"), State(START, "disabled"), State(WATCH, "data"),
+    prevent_initial_call=True,
+)
+def watchdog(_, last, run, started_ms, stopped_ms, polling, watch):
+    """Every WATCHDOG_MS while armed: report a run whose worker died and give back Start."""
+    stamps = (started_ms, stopped_ms)
+    stopped = all(isinstance(t, (int, float)) for t in stamps) and stopped_ms > started_ms
+    mine = parse_beat(last, run)
+    verdict, watch = check_run(mine, run, stopped, bool(polling), watch, time.time())
+    if verdict == "running":
+        return no_update, no_update, no_update, no_update, no_update, watch
+    if verdict == "ended":
+        return no_update, no_update, no_update, no_update, True, watch
+    return *failed_status(mine), False, True, True, watch
 
 
 # The slider picks one recorded step out of the Store in the browser, so only that step's

@@ -26,8 +26,9 @@ def f32(a):
 
 
 def call(client, page, values, changed=None):
+    """The page's callback as the page calls it when it loads, or after `changed` moved."""
     spec = callback_spec(client, f"{page}-{'w' if page == 'dynamics' else 'w0'}")
-    return post(client, payload(spec, values, changed))
+    return post(client, payload(spec, values, changed, initial=changed is None))
 
 
 def test_pages_serve_and_are_registered(client):
@@ -214,6 +215,21 @@ def test_a_click_on_the_surface_moves_the_start(client):
     expected = descend_many(5.012, -3.0, 0.1, 100)[0]
     np.testing.assert_array_equal(plain["x"], f32(expected.path[:, 0]))
     assert r["cliff-query"]["data"].startswith("?w0=5.012&b0=-3&")
+
+
+def test_moving_the_start_patches_the_paths_and_leaves_the_surface_in_the_browser(client):
+    """A slider that moves the paths sends a Patch of traces 1–4 (paths and start), not the
+    120×120 surface; changing the view sends the whole figure."""
+    _, full, full_size = call(client, "cliff", CLIFF)
+    _, moved, moved_size = call(client, "cliff", {**CLIFF, "cliff-b0": -2.5}, "cliff-b0")
+    patch = moved["response"]["cliff-surface"]["figure"]
+    assert [op["location"] for op in patch["operations"]] == [["data", i] for i in range(1, 5)]
+    expected = descend_many(4.6, -2.5, 0.1, 100)
+    for P, trace in zip(expected, figure_traces(moved, "cliff-surface")):
+        np.testing.assert_array_equal(trace["y"], f32(P.path[:, 1]))
+    assert moved_size < full_size / 3
+    _, viewed, _ = call(client, "cliff", {**CLIFF, "cliff-view": "3d"}, "cliff-view")
+    assert figure_traces(viewed, "cliff-surface")[0]["type"] == "surface"
 
 
 @pytest.mark.parametrize("click,shown", [

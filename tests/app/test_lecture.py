@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from app import settings
 from app.pages import embed, tour
 from components.layout import walk
 from tests.dash_client import callback_spec, figure_traces, payload, post
@@ -76,16 +75,3 @@ def test_looks_follow_the_page_url_of_the_callback(client):
     # the data do not depend on the look
     np.testing.assert_array_equal(figure_traces(plain, "chain-gradients")[1]["y"],
                                   figure_traces(dark, "chain-gradients")[1]["y"])
-
-
-def test_security_headers_and_health(client, monkeypatch):
-    response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
-    headers = client.get("/chain").headers
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert headers["Content-Security-Policy"] == "frame-ancestors *"
-    assert "X-Frame-Options" not in headers
-    monkeypatch.setattr(settings, "FRAME_ANCESTORS", "'self' https://course.example")
-    assert (client.get("/chain").headers["Content-Security-Policy"]
-            == "frame-ancestors 'self' https://course.example")

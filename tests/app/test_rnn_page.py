@@ -73,7 +73,7 @@ def test_linear_rnn_shows_its_eigen_components(client):
 
 
 @pytest.mark.parametrize("field,bad,shown", [
-    ("rnn-d", 1e9, "d = 1000000000.0 is outside 1–128; using 128."),
+    ("rnn-d", 1e9, "d = 1000000000.0 is outside 1–64; using 64."),
     ("rnn-d", "abc", "d = abc is not a number; using 32."),
     ("rnn-T", -3, "T = -3 is outside 1–500; using 1."),
     ("rnn-T", None, "T = None is not a number; using 100."),
@@ -110,7 +110,7 @@ def test_an_empty_cell_list_is_valid(client):
 
 
 def test_maximum_settings_stay_under_150_kb(client):
-    status, response, size = call(client, {**RNN, "rnn-act": "identity", "rnn-d": 128,
+    status, response, size = call(client, {**RNN, "rnn-act": "identity", "rnn-d": 64,
                                            "rnn-T": 500, "rnn-rho": 3, "rnn-cells": list(CELLS)})
     assert status == 200 and size < 150_000
     (heat,) = figure_traces(response, "rnn-heatmap")
@@ -143,10 +143,10 @@ def test_layout_from_url_shows_notices_and_nearest_valid_values(client):
     from app.pages import rnn
     page = json.dumps(rnn.layout(d="500", T="0", act="gelu", rho="-1", cells="rnn,bogus,gru",
                                  inputs="many"), cls=PlotlyJSONEncoder, ensure_ascii=False)
-    for text in ("d = 500 is outside 1–128; using 128.", "T = 0 is outside 1–500; using 1.",
+    for text in ("d = 500 is outside 1–64; using 64.", "T = 0 is outside 1–500; using 1.",
                  "act = gelu is not one of identity, sigmoid, tanh, relu; using tanh.",
                  "rho = -1 is outside 0–3; using 0.",
                  "cells: bogus is not one of rnn, lstm, gru, irnn, orthogonal, residual, "
                  "layernorm; using rnn,gru.", "inputs = many is not one of random, zero"):
         assert text in page
-    assert '"value": ["rnn", "gru"]' in page and '"value": 128' in page
+    assert '"value": ["rnn", "gru"]' in page and '"value": 64' in page

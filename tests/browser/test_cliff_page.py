@@ -50,6 +50,9 @@ def test_cliff_page_shows_the_url_state_and_follows_the_controls(gradlab):
     moved = descend_many(4.6, -2.365, 0.098, 100, threshold=1.0)[1]
     wait_for_plotted(gradlab, "cliff-surface", "norm-clipped", path_close_to(moved.path[:, 0]))
     assert "lr=0.098" in gradlab.driver.current_url
+    # the move sent a Patch of the paths: the surface the browser had is still drawn
+    heat = gradlab.driver.execute_script(HEATMAP)
+    np.testing.assert_allclose(heat["z"], np.log10(display_surface().E), rtol=1e-6)
     assert browser_errors(gradlab) == []
 
 

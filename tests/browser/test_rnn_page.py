@@ -39,16 +39,16 @@ def test_rnn_page_shows_the_url_state_and_follows_the_slider(gradlab):
 
 def test_rnn_page_bad_url_shows_notice_and_nearest_valid_state(gradlab):
     gradlab.driver.get(gradlab.server_url + "/rnn?act=softmax&d=999&T=12&rho=abc&cells=rnn,bogus")
-    r = bptt("tanh", 128, 12, "spectral", 1.1, 0)
+    r = bptt("tanh", 64, 12, "spectral", 1.1, 0)
     wait_for_plotted(gradlab, "rnn-norms", MEASURED, close_to(r.jacobian_norms))
     notices = gradlab.find_element(".url-notices").text
     for text in ("act = softmax is not one of identity, sigmoid, tanh, relu; using tanh.",
-                 "d = 999 is outside 1–128; using 128.", "rho = abc is not a number; using 1.1.",
+                 "d = 999 is outside 1–64; using 64.", "rho = abc is not a number; using 1.1.",
                  "cells: bogus is not one of"):
         assert text in notices
     assert set(plotted(gradlab, "rnn-flow")) == {"vanilla RNN"}
     url = gradlab.driver.current_url
-    assert "d=128" in url and "act=tanh" in url and url.endswith("cells=rnn")
+    assert "d=64" in url and "act=tanh" in url and url.endswith("cells=rnn")
     assert browser_errors(gradlab) == []
 
 

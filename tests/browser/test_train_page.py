@@ -1,11 +1,14 @@
 """/train in a real browser: Start runs a background job whose records stream into the plots,
-Stop cancels it, an exploding run shows its banner, and the histogram slider browses the
-recorded steps of a finished run."""
+Stop cancels it, a run whose worker dies is reported as failed, an exploding run shows its
+banner, and the histogram slider browses the recorded steps of a finished run."""
+import os
+import signal
 import time
 
 from selenium.webdriver.common.keys import Keys
 
 from app.pages import train
+from tests.app.test_train_page import run_workers
 from tests.browser.helpers import browser_errors, nudge_slider, plotted
 
 
@@ -49,9 +52,43 @@ def test_a_run_streams_into_the_page_and_stop_cancels_it(gradlab):
     assert not stop.is_enabled()
     stopped = (progress(gradlab), loss_points(gradlab))
     assert 0 < stopped[0] < 5000
-    time.sleep(2.5)  # several polling intervals: nothing more arrives
+    time.sleep(2.5)  # several polling intervals and two watchdog ticks: nothing more arrives
     assert (progress(gradlab), loss_points(gradlab)) == stopped
+    assert not gradlab.find_elements(f"#{train.PAGE}-failed")  # stopped is not failed
     assert browser_errors(gradlab) == []
+
+
+def test_a_run_whose_worker_dies_is_reported_as_failed_and_start_comes_back(gradlab):
+    before = {p.pid for p in run_workers()}
+    start(gradlab, "?kind=ff&depth=5&width=16&steps=5000")  # ≥ 15 s: time to kill it
+    until(lambda: progress(gradlab) > 0, 30, "the first records")
+    (worker,) = [p for p in run_workers() if p.pid not in before]
+    worker.send_signal(signal.SIGKILL)  # as the kernel's OOM killer does: no result, ever
+    killed = time.monotonic()
+
+    banner = gradlab.wait_for_element(f"#{train.PAGE}-failed", timeout=10)
+    start_button = gradlab.find_element(f"#{train.START}")
+    until(start_button.is_enabled, 10, "Start comes back")
+    print(f"reported {time.monotonic() - killed:.1f} s after the kill")
+    assert time.monotonic() - killed < 6  # a poll (0.4 s) and two watchdog ticks (1 s each)
+    assert not gradlab.find_element(f"#{train.STOP}").is_enabled()
+    step = progress(gradlab)  # the last step the worker reported
+    assert 0 < step < 5000
+    assert banner.text.startswith(
+        f"The training worker stopped unexpectedly (failed at step {step}).")
+    assert gradlab.find_element(f"#{train.PROGRESS_TEXT}").text == (
+        f"Failed at step {step} of 5000.")
+    if os.environ.get("GRADLAB_SCREENSHOT"):  # e.g. /tmp/train-failed.png, to look at
+        gradlab.driver.save_screenshot(os.environ["GRADLAB_SCREENSHOT"])
+    assert browser_errors(gradlab) == []
+
+    start_button.click()  # ready again: a new run streams and replaces the banner
+    until(lambda: gradlab.find_element(f"#{train.STOP}").is_enabled(), 20, "the new run goes")
+    until(lambda: gradlab.find_element(f"#{train.PROGRESS_TEXT}").text.startswith("Step "), 30,
+          "the new run reports")
+    assert not gradlab.find_elements(f"#{train.PAGE}-failed")
+    gradlab.find_element(f"#{train.STOP}").click()
+    until(start_button.is_enabled, 20, "Stop ends the new run")
 
 
 def test_an_exploding_run_shows_the_red_banner_with_the_step(gradlab):

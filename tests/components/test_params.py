@@ -1,14 +1,19 @@
 import math
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from components.params import Choice, Number, NumberList, ParamSet
+from components.params import Choice, ChoiceList, Number, NumberList, ParamSet
 
 W = Number("w", "weight", 0.9, 0.0, 2.0)
 N = Number("n", "depth", 30, 1, 200, integer=True)
 ACT = Choice("act", "activation", "identity", ("identity", "tanh"))
 EIG = NumberList("eig", "eigenvalues", (1.05, 0.9), -2.0, 2.0, 8)
+CELLS = ChoiceList("cells", "cells", ("rnn", "lstm"), ("rnn", "lstm", "gru"))
 PARAMS = ParamSet((W, N, ACT, EIG))
+ALL = ParamSet((W, N, ACT, EIG, CELLS))
 
 
 @pytest.mark.parametrize("raw,value", [("0.5", 0.5), (1.25, 1.25), ("  2 ", 2.0), (0, 0.0)])
@@ -70,3 +75,53 @@ def test_param_set_survives_anything():
     for raw in (None, [], "x", 5, {"w": {"nested": [1, {"deep": None}]}}):
         values, _ = PARAMS.parse(raw)
         assert values["w"] == 0.9 and not math.isnan(values["w"])
+
+
+def _nested(depth: int, leaf=None):
+    node = [] if leaf is None else leaf
+    for _ in range(depth):
+        node = [node]
+    return node
+
+
+def _check(values: dict, notices: list):
+    assert 0.0 <= values["w"] <= 2.0 and not math.isnan(values["w"])
+    assert isinstance(values["n"], int) and 1 <= values["n"] <= 200
+    assert values["act"] in ACT.options
+    assert 1 <= len(values["eig"]) <= 8 and all(-2.0 <= v <= 2.0 for v in values["eig"])
+    assert set(values["cells"]) <= set(CELLS.options)
+    for notice in notices:  # a notice quotes at most 40 characters of what it got
+        assert isinstance(notice, str) and len(notice) < 200, notice
+
+
+PATHOLOGICAL = {
+    "nested 5000": _nested(5000), "nested past the recursion limit":
+    _nested(sys.getrecursionlimit() + 10, {"a": 1}), "long list": [list(range(10))] * 10_000,
+    "10**5000": 10**5000, "-10**5000": -(10**5000), "1 MB string": "x" * 1_000_000,
+    "long strings": ["x" * 100_000] * 3, "long key": {"k" * 100_000: 1},
+}
+
+
+@pytest.mark.parametrize("raw", PATHOLOGICAL.values(), ids=PATHOLOGICAL)
+def test_parse_of_pathological_values_answers_with_short_notices(raw):
+    """What a JSON body can carry (nesting to the parser's limit, huge lists and strings) or a
+    Python caller can pass (an int past the 4300-digit str limit): notices, not exceptions."""
+    values, notices = ALL.parse({p.name: raw for p in ALL})
+    _check(values, notices)
+    assert len(notices) == len(ALL.params)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+    | st.sampled_from(["nan", "inf", "-inf", "1e999", "1e308", "0x1", " 5 ", "rnn,lstm", "1,2"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=5),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(raw=st.dictionaries(st.sampled_from(ALL.names + ["unknown", ""]), json_values)
+       | json_values)
+def test_parse_never_raises_and_always_answers_valid_values(raw):
+    values, notices = ALL.parse(raw)
+    _check(values, notices)

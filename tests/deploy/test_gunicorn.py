@@ -3,9 +3,11 @@ Dockerfile checked against it so the two cannot drift apart.
 
 Three servers start together at the beginning of the module (their startups overlap):
   * `server`: the image's configuration (2 workers, default settings);
-  * `cold`: the same with GRADLAB_FRAME_ANCESTORS restricted; its first requests are one burst
-    of 32 simultaneous callback POSTs at workers that have answered nothing yet;
-  * `dev`: `python -m app`, the development entry point (debug must be off there too).
+  * `cold`: the same with GRADLAB_FRAME_ANCESTORS restricted and every debug switch Dash and
+    Flask read from the environment turned on (they must change nothing); its first requests
+    are one burst of 32 simultaneous callback POSTs at workers that have answered nothing yet;
+  * `dev`: `python -m app`, the development entry point, with the same debug switches (debug
+    must be off there too, and its Server header names no versions).
 """
 import http.client
 import json
@@ -38,6 +40,11 @@ from tests.deploy.conftest import (
 )
 
 RESTRICTED = "'self' https://course.example"
+# what would turn debug or Dash's dev tools on if the app listened to the environment
+DEBUG_SWITCHES = {"DASH_DEBUG": "true", "DASH_UI": "true", "DASH_PROPS_CHECK": "true",
+                  "DASH_HOT_RELOAD": "true", "DASH_SERVE_DEV_BUNDLES": "true",
+                  "DASH_VALIDATE_CALLBACKS": "true", "DASH_PRUNE_ERRORS": "true",
+                  "FLASK_DEBUG": "1"}
 WARMED = r"GradLab warm-up: GET / -> 200"
 BURST = 32
 
@@ -46,8 +53,9 @@ BURST = 32
 def servers(start_server):
     started = {
         "server": start_server("gunicorn"),
-        "cold": start_server("gunicorn-cold", GRADLAB_FRAME_ANCESTORS=RESTRICTED),
-        "dev": start_server("python-m-app", [sys.executable, "-m", "app"]),
+        "cold": start_server("gunicorn-cold", GRADLAB_FRAME_ANCESTORS=RESTRICTED,
+                             **DEBUG_SWITCHES),
+        "dev": start_server("python-m-app", [sys.executable, "-m", "app"], **DEBUG_SWITCHES),
     }
     started["server"].wait_healthy()
     return started
@@ -200,9 +208,14 @@ def test_security_headers(server, deps):
         assert "X-Frame-Options" not in response.headers, where  # /embed is meant to be framed
 
 
-def test_server_header_names_no_version(server):
-    response = requests.get(server.url + "/healthz", timeout=10)
-    assert not re.search(r"\d", response.headers.get("Server", "")), response.headers["Server"]
+def test_server_header_names_no_version(server, servers):
+    # gunicorn sends "gunicorn"; Werkzeug's development server would send
+    # "Werkzeug/3.1.9 Python/3.11.7" (python -m app replaces it)
+    for base in (server.url, servers["dev"].wait_healthy().url):
+        for path in ("/healthz", "/", "/nope/nope", "/_reload-hash"):
+            response = requests.get(base + path, timeout=30)
+            banner = response.headers.get("Server", "")
+            assert not re.search(r"\d|werkzeug|python", banner, re.IGNORECASE), (path, banner)
 
 
 def test_frame_ancestors_follow_the_environment(cold):
@@ -216,10 +229,12 @@ def test_frame_ancestors_follow_the_environment(cold):
 # --- debug is off in production and in `python -m app` ---------------------------------------
 
 def _assert_debug_off(base: str):
-    _, config = page_refs(requests.get(base + "/", timeout=30).text)
+    scripts, config = page_refs(requests.get(base + "/", timeout=30).text)
     # Dash's dev tools (debug=True) turn these on: the error overlay UI, prop checks, reloads
     assert config["ui"] is False and config["props_check"] is False
-    assert "hot_reload" not in config
+    assert "hot_reload" not in config and config.get("validate_callbacks") is False
+    assert not [s for s in scripts if ".dev.js" in s]  # production bundles
+    assert requests.get(base + "/_reload-hash", timeout=30).status_code == 404
     body = {"output": "no-such-component.children", "outputs": {"id": "no-such-component",
             "property": "children"}, "inputs": [{"id": "nope", "property": "value", "value": 1}],
             "changedPropIds": ["nope.value"], "state": []}
@@ -235,6 +250,11 @@ def _assert_debug_off(base: str):
 
 
 def test_debug_is_off_under_gunicorn(server):
+    _assert_debug_off(server.url)
+
+
+def test_debug_switches_in_the_environment_change_nothing_under_gunicorn(cold):
+    server, _ = cold
     _assert_debug_off(server.url)
 
 

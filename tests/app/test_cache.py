@@ -1,0 +1,197 @@
+"""app/cache.py: identical validated parameters are computed once per worker (bounded LRU,
+single flight), and shared across workers through a real Redis when one is configured."""
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from app.cache import RESULTS, ResultCache, _portable
+from tests.dash_client import callback_spec, figure_traces, payload, post
+
+CHAIN = {"chain-w": 0.9, "chain-b": 0.0, "chain-x": 1.0, "chain-n": 30, "chain-act": "tanh"}
+
+
+class Counter:
+    def __init__(self, value="v"):
+        self.calls, self.value = 0, value
+
+    def __call__(self):
+        self.calls += 1
+        return self.value
+
+
+def test_lru_keeps_at_most_size_entries_and_evicts_the_least_recently_used():
+    cache, a, b, c = ResultCache(2), Counter("a"), Counter("b"), Counter("c")
+    assert cache.get_or_compute("a", a) == "a"
+    assert cache.get_or_compute("b", b) == "b"
+    assert cache.get_or_compute("a", a) == "a"      # hit: a is now the most recent
+    assert cache.get_or_compute("c", c) == "c"      # evicts b
+    assert cache.get_or_compute("a", a) == "a"
+    assert cache.get_or_compute("b", b) == "b"      # recomputed
+    assert (a.calls, b.calls, c.calls) == (1, 2, 1)
+    assert cache.stats["hits"] == 2 and cache.stats["misses"] == 4
+
+
+def test_size_zero_turns_caching_off():
+    cache, a = ResultCache(0), Counter()
+    for _ in range(3):
+        cache.get_or_compute("a", a)
+    assert a.calls == 3
+
+
+def test_concurrent_requests_for_one_key_compute_it_once():
+    cache, started, release = ResultCache(8), threading.Event(), threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "figure"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
+               for _ in range(20)]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    time.sleep(0.2)  # the other 19 are now waiting on the first
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert len(calls) == 1 and results == ["figure"] * 20
+    assert cache.stats["waits"] == 19
+
+
+def test_a_failed_computation_reaches_every_waiter_and_is_not_cached():
+    cache = ResultCache(8)
+
+    def broken():
+        raise ValueError("engine failed")
+
+    with pytest.raises(ValueError):
+        cache.get_or_compute("k", broken)
+    assert cache.get_or_compute("k", Counter("ok")) == "ok"
+
+
+def test_identical_callbacks_run_the_engine_once_and_answer_identically(client, monkeypatch):
+    from app.pages import chain
+    calls = []
+    real = chain.scalar_chain_autograd
+    monkeypatch.setattr(chain, "scalar_chain_autograd",
+                        lambda *a: calls.append(a) or real(*a))
+    RESULTS.clear()
+    body = payload(callback_spec(client, "chain-w"), CHAIN)
+    first, second = post(client, body), post(client, body)
+    assert first[0] == second[0] == 200 and first[1] == second[1]
+    assert calls == [(0.9, 0.0, 1.0, 30, "tanh")]
+    post(client, payload(callback_spec(client, "chain-w"), {**CHAIN, "chain-w": 0.91}))
+    assert len(calls) == 2  # new parameters: computed
+
+
+def test_a_bad_value_and_its_replacement_share_the_entry_but_not_the_notice(client):
+    """The cache key is the validated value: w = 7 is shown as w = 2 (with a notice), and
+    the figures are those of w = 2."""
+    spec = callback_spec(client, "chain-w")
+    _, clamped, _ = post(client, payload(spec, {**CHAIN, "chain-w": 7}))
+    _, valid, _ = post(client, payload(spec, {**CHAIN, "chain-w": 2.0}))
+    for graph in ("chain-activations", "chain-gradients"):
+        for t1, t2 in zip(figure_traces(clamped, graph), figure_traces(valid, graph)):
+            assert repr(t1["y"]) == repr(t2["y"])
+    assert "w = 7 is outside" in str(clamped["response"]["chain-status"])
+    assert "outside" not in str(valid["response"]["chain-status"])
+
+
+def test_the_look_is_part_of_the_key(client):
+    spec = callback_spec(client, "chain-w")
+    body = payload(spec, CHAIN)
+    light = post(client, body)[1]
+    response = client.post("/_dash-update-component", json=body,
+                           headers={"Referer": "http://localhost/chain?dark=1"})
+    dark = response.get_json()
+    template = dark["response"]["chain-activations"]["figure"]["layout"]["template"]
+    assert template["layout"]["paper_bgcolor"] == "#14181f"
+    assert light["response"]["chain-activations"]["figure"]["layout"]["template"]["layout"][
+        "paper_bgcolor"] == "white"
+
+
+# ------------------------------------------------------------------ shared cache (Redis)
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A throwaway redis-server on loopback (installed by .ci/install), no persistence."""
+    exe = shutil.which("redis-server")
+    assert exe, "redis-server is not installed (.ci/install installs it)"
+    port = free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def shared_cache(url: str, monkeypatch):
+    from app import cache, settings
+    monkeypatch.setattr(settings, "CACHE_REDIS_URL", url)
+    return cache._shared_cache()
+
+
+def test_workers_share_results_through_redis(redis_url, monkeypatch, client):
+    """Two ResultCaches on one Redis stand for two workers (or machines): what one computed,
+    the other reads, figures (base64 typed arrays) and Dash components intact."""
+    from app.pages import chain
+    shared = shared_cache(redis_url, monkeypatch)
+    shared.clear()
+    worker_a, worker_b = ResultCache(8, shared), ResultCache(8, shared)
+    calls = []
+
+    def compute():  # what @cached hands the cache: render's outputs, figures as plotly JSON
+        calls.append(1)
+        return _portable(chain.render.__wrapped__(0.9, 0.0, 1.0, 30, "tanh"))
+
+    with client.application.test_request_context("/_dash-update-component"):
+        value = worker_a.get_or_compute("chain", compute)
+        again = worker_b.get_or_compute("chain", Counter("not used"))
+    assert len(calls) == 1
+    assert worker_b.stats["shared_hits"] == 1 and worker_b.stats["misses"] == 0
+    assert again[0] == value[0]  # the activation figure, typed arrays and all
+    assert repr(again[2]) == repr(value[2])  # the regime badge (Dash components)
+
+
+def test_an_unreachable_redis_costs_milliseconds_not_an_error(monkeypatch):
+    dead = shared_cache(f"redis://127.0.0.1:{free_port()}/0", monkeypatch)
+    cache, compute = ResultCache(8, dead), Counter("computed locally")
+    start = time.perf_counter()
+    assert cache.get_or_compute("k", compute) == "computed locally"
+    assert time.perf_counter() - start < 1.0
+    assert compute.calls == 1 and cache.stats["shared_errors"] == 2  # get and set both failed
+    assert cache.get_or_compute("k", compute) == "computed locally"  # now from the local LRU
+    assert compute.calls == 1
+
+
+def test_a_forged_referer_gets_the_default_look_not_an_error(client):
+    body = payload(callback_spec(client, "chain-w"), CHAIN)
+    response = client.post("/_dash-update-component", json=body, headers={"Referer": "http://["})
+    assert response.status_code == 200
+    layout = response.get_json()["response"]["chain-activations"]["figure"]["layout"]
+    assert layout["template"]["layout"]["paper_bgcolor"] == "white"
