@@ -84,8 +84,11 @@ server.view_functions[dash_app.config.routes_pathname_prefix + "_reload-hash"] =
 
 @server.route(dash_app.config.routes_pathname_prefix + "healthz")
 def healthz():
-    """Liveness for Docker's HEALTHCHECK and load balancers: cheap, no engine work."""
-    return {"status": "ok"}
+    """Liveness for Docker's HEALTHCHECK and load balancers: cheap, no engine work. Also this
+    worker's result-cache counters (hits, waits on a computation in flight, misses...)."""
+    from app.cache import RESULTS
+    return {"status": "ok", "cache": {**RESULTS.stats, "entries": len(RESULTS),
+                                      "size": RESULTS.size}}
 
 
 @server.after_request

@@ -114,6 +114,9 @@ class ResultCache:
         if self._count("shared_errors") == 1:  # log the cause once, not on every request
             log.exception("shared cache unreachable: computing locally")
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -116,7 +116,10 @@ def test_healthz(server):
     response = requests.get(server.url + "/healthz", timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
-    assert response.json() == {"status": "ok"}
+    health = response.json()
+    assert health["status"] == "ok"
+    assert set(health["cache"]) >= {"hits", "waits", "misses", "entries", "size"}
+    assert health["cache"]["size"] == 256  # GRADLAB_CACHE_SIZE's default
 
 
 def test_every_page_serves_the_dash_index(server):

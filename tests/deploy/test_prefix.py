@@ -75,7 +75,7 @@ def unprefixed(href: str) -> bool:
 
 def test_healthz_at_the_routed_prefix_only(site):
     response = requests.get(site.url("healthz"), timeout=10)
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200 and response.json()["status"] == "ok"
     # the other place is not the health check (keep: 404; strip: Dash's catch-all index page)
     other = requests.get(site.server.url + ("/healthz" if site.mode == "keep" else PREFIX + "healthz"),
                          timeout=10)
