@@ -114,7 +114,7 @@ def main(argv=None) -> int:
 
         rows = bench_engine.run(engine_repeat, args.quick, progress)
         out += [(f"## Engine micro-benchmarks (median and p95 of {engine_repeat} runs after "
-                 "a warm-up; d = 128, T = 500 rows: fewer)"), "", bench_engine.markdown(rows),
+                 "a warm-up; d = 64, T = 500 rows: fewer)"), "", bench_engine.markdown(rows),
                 "", ("Indented rows are the parts of the headline row above them (no target). "
                      "*: no target in the issue; marked against the 30 ms slider-callback "
                      "budget."), ""]
