@@ -102,7 +102,10 @@ def test_frame_ancestors_follow_the_setting(client, monkeypatch):
 
 def test_health_check_answers(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    health = response.get_json()
+    assert response.status_code == 200 and health["status"] == "ok"
+    assert set(health["cache"]) == {"hits", "waits", "shared_hits", "misses", "shared_errors",
+                                    "entries", "size"}
 
 
 def test_debug_and_every_dev_tool_are_off(client):
