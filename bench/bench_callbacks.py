@@ -24,6 +24,8 @@ import bench  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from dash import Dash, Input, Output, dcc, html  # noqa: E402
 
+from bench.report import fmt, kb, mark, stats  # noqa: E402
+from bench.report import table as report_table  # noqa: E402
 from tests.dash_client import callback_spec, payload, post  # noqa: E402
 
 
@@ -45,7 +47,7 @@ def timed(client, body, repeat: int, cold: bool = False) -> tuple[float, float, 
         start = time.perf_counter()
         post(client, body)
         times.append((time.perf_counter() - start) * 1e3)
-    return float(np.median(times)), float(np.percentile(times, 95)), size
+    return (*stats(times), size)
 
 
 def trivial_client():
@@ -113,24 +115,19 @@ def misses(r: dict) -> list[str]:
     return out + ([f"{r['bytes'] / 1000:.0f} kB"] if r["bytes"] > MAX_BYTES else [])
 
 
-def mark(ok: bool) -> str:
-    return "✓" if ok else "✗"
-
-
 def table(rows: list[dict]) -> str:
     """Markdown, times in ms, ✓/✗ against the targets."""
-    lines = ["| callback | cold median | cold p95 | warm median | warm p95 | bytes | trivial | "
-             "cold ratio | warm ratio |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    body = []
     for r in rows:
         cold_ratio, warm_ratio = r["cold"] / r["trivial"], r["warm"] / r["trivial"]
-        lines.append(
-            f"| {r['case']} | {r['cold']:.1f} | {r['cold_p95']:.1f} {mark(r['cold_p95'] <= r['target'])} "
-            f"| {r['warm']:.1f} | {r['warm_p95']:.1f} {mark(r['warm_p95'] <= r['target'])} "
-            f"| {r['bytes']:,} {mark(r['bytes'] <= MAX_BYTES)} | {r['trivial']:.1f} "
-            f"| {cold_ratio:.1f} {mark(cold_ratio <= RATIO_TARGET)} "
-            f"| {warm_ratio:.1f} {mark(warm_ratio <= RATIO_TARGET)} |")
-    return "\n".join(lines)
+        body.append([r["case"],
+                     fmt(r["cold"]), f"{fmt(r['cold_p95'])} {mark(r['cold_p95'] <= r['target'])}",
+                     fmt(r["warm"]), f"{fmt(r['warm_p95'])} {mark(r['warm_p95'] <= r['target'])}",
+                     f"{kb(r['bytes'])} {mark(r['bytes'] <= MAX_BYTES)}", fmt(r["trivial"]),
+                     f"{fmt(cold_ratio)} {mark(cold_ratio <= RATIO_TARGET)}",
+                     f"{fmt(warm_ratio)} {mark(warm_ratio <= RATIO_TARGET)}"])
+    return report_table(["callback", "cold median", "cold p95", "warm median", "warm p95", "kB",
+                         "trivial", "cold ratio", "warm ratio"], body)
 
 
 def main(argv=None) -> list[dict]:

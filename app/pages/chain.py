@@ -84,7 +84,7 @@ def render(w, b, x, n, act):
 )
 def update(**raw):
     values, notices = PARAMS.parse(raw)
-    activations, gradients, badge, overflow = render(*(values[k] for k in PARAMS.names))
+    activations, gradients, badge, overflow = render(**values)
     return activations, gradients, [badge, notice_list(notices), overflow], PARAMS.query(values)
 
 

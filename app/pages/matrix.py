@@ -78,9 +78,9 @@ def overflow_notices(chain, n: int) -> list[str]:
 
 
 @cached
-def render(eig: tuple, d: int, rot: float, nn: float, n: int, act: str, seed: int):
+def render(eig: list, d: int, rot: float, nn: float, n: int, act: str, seed: int):
     """The four figures, the regime badge and any overflow notice for validated parameters."""
-    lam = spectrum(list(eig), d, rot)
+    lam = spectrum(eig, d, rot)
     chain = matrix_chain(lam, n, act, nn, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = chain.state_grad_norms[:-1] / chain.state_grad_norms[1:]
@@ -114,7 +114,7 @@ def update(k, sliders, **raw):
     notices = ([k_notice] if k_notice else []) + notices
     if values["rot"] and values["d"] < 2:
         notices.append("A complex pair needs d ≥ 2; using real eigenvalues.")
-    *figures, badge, overflow = render(tuple(values["eig"]), *(values[name] for name in PARAMS.names[1:]))
+    *figures, badge, overflow = render(**values)
     disabled = [i >= len(values["eig"]) for i in range(MAX_SLIDERS)]
     return (*figures, [badge, notice_list(notices), overflow], PARAMS.query(values), *disabled)
 

@@ -10,6 +10,7 @@ import pytest
 
 from app.cache import RESULTS, ResultCache, _portable
 from tests.dash_client import callback_spec, figure_traces, payload, post
+from tests.deploy.conftest import free_port
 
 CHAIN = {"chain-w": 0.9, "chain-b": 0.0, "chain-x": 1.0, "chain-n": 30, "chain-act": "tanh"}
 
@@ -121,12 +122,6 @@ def test_the_look_is_part_of_the_key(client):
 
 # ------------------------------------------------------------------ shared cache (Redis)
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url():
     """A throwaway redis-server on loopback (installed by .ci/install), no persistence."""
@@ -167,7 +162,7 @@ def test_workers_share_results_through_redis(redis_url, monkeypatch, client):
 
     def compute():  # what @cached hands the cache: render's outputs, figures as plotly JSON
         calls.append(1)
-        return _portable(chain.render.__wrapped__(0.9, 0.0, 1.0, 30, "tanh"))
+        return _portable(chain.render.__wrapped__(w=0.9, b=0.0, x=1.0, n=30, act="tanh"))
 
     with client.application.test_request_context("/_dash-update-component"):
         value = worker_a.get_or_compute("chain", compute)
