@@ -2,30 +2,81 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import (add_unplottable, base_figure, mark_overflow, set_log_range,
-                                signed_log_pair)
+from components.figures import (add_unplottable, base_figure, figure, finite_abs, mark_overflow,
+                                set_log_range, signed_log_pair)
 from components.theme import CLOSED_FORM, SERIES
+from engine.activations import GAMMA
 from engine.chain import MatrixChain, ScalarChain
 
 
-def scalar_activations(closed: ScalarChain, autograd: ScalarChain) -> go.Figure:
-    n = closed.depth
+# What computed each line: the seed's formulas for the identity chain, numpy's explicit
+# forward pass and chain-rule product otherwise; the markers are always torch.
+ACTIVATION_LINE = {"closed form": "closed form wˡx + b(wˡ−1)/(w−1)",
+                   "numpy": "forward pass in numpy"}
+AT_ONE = "closed form x + l·b"  # the formula at w = 1, where the quotient is 0/0
+BACKPROP_LINE = {"closed form": "closed form wⁿ⁻ˡ", "numpy": "chain rule in numpy ∏ w·σ′(h)"}
+GRADIENT_LINE = {"closed form": "closed form aₗ₋₁·wⁿ⁻ˡ",
+                 "numpy": "chain rule in numpy aₗ₋₁·σ′(hₗ)·∂aₙ/∂aₗ"}
+TORCH_FORWARD, AUTOGRAD = "forward pass in torch", "torch autograd"
+BOUND_COLOR = "#777"
+LEGEND_ROOM = 125  # top margin: the title and up to three legend rows in a half-width figure
+
+
+def _gamma_text(chain: ScalarChain) -> str:
+    return {0.25: "¼"}.get(GAMMA[chain.activation], f"{GAMMA[chain.activation]:g}")
+
+
+def _add_bound(fig: go.Figure, x, bound, name: str) -> None:
+    fig.add_trace(go.Scatter(x=x, y=finite_abs(bound), mode="lines", name=name,
+                             line=dict(color=BOUND_COLOR, dash="dash", width=1.5),
+                             hovertemplate="layer %{x}<br>bound = %{y:.6g}<extra></extra>"))
+
+
+def scalar_activations(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+    n = reference.depth
     fig = base_figure("Activation a<sub>l</sub> per layer", "layer l", "|a<sub>l</sub>|")
-    signed_log_pair(fig, np.arange(n + 1), closed.activations, autograd.activations, "a")
-    mark_overflow(fig, closed.first_nonfinite_activation, n,
-                  f"overflow from layer {closed.first_nonfinite_activation}")
+    line = (AT_ONE if reference.method == "closed form" and reference.weights[0] == 1.0
+            else ACTIVATION_LINE[reference.method])
+    signed_log_pair(fig, np.arange(n + 1), reference.activations, autograd.activations, "a",
+                    line, TORCH_FORWARD)
+    mark_overflow(fig, reference.first_nonfinite_activation, n,
+                  f"overflow from layer {reference.first_nonfinite_activation}")
+    fig.update_layout(margin_t=LEGEND_ROOM)
     return fig
 
 
-def scalar_gradients(closed: ScalarChain, autograd: ScalarChain) -> go.Figure:
-    n = closed.depth
-    fig = base_figure("Gradient ∂a<sub>n</sub>/∂w<sub>l</sub> per layer", "layer l",
-                      "|∂a<sub>n</sub>/∂w<sub>l</sub>|")
-    signed_log_pair(fig, np.arange(1, n + 1), closed.grad_w, autograd.grad_w, "∂aₙ/∂wₗ")
-    bad = np.flatnonzero(~np.isfinite(closed.grad_w))
+def _factor_figure(title, ytitle, layers, reference, autograd, field, line, label, bound,
+                   bound_name) -> go.Figure:
+    """One per-layer quantity of the chain: the reference line, autograd's markers, the bound
+    dashed, non-finite layers shaded."""
+    fig = base_figure(title, "layer l", ytitle)
+    closed, measured, limit = (getattr(reference, field), getattr(autograd, field),
+                               getattr(reference, bound))
+    signed_log_pair(fig, layers, closed, measured, label, line[reference.method], AUTOGRAD)
+    _add_bound(fig, layers, limit, f"{bound_name}, γ = {_gamma_text(reference)}")
+    set_log_range(fig, closed, measured, limit)
+    bad = np.flatnonzero(~np.isfinite(closed))
     if bad.size:
-        mark_overflow(fig, int(bad[0]) + 1, n, "gradient not finite")
+        mark_overflow(fig, int(layers[bad[0]]), int(layers[-1]), "not finite")
+    fig.update_layout(margin_t=LEGEND_ROOM)
     return fig
+
+
+def scalar_backprop(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+    """The backprop factor ∂a_n/∂a_l = ∏_{j>l} w·σ'(h_j): the seed's w^(n−l), against its
+    bound (γ|w|)^(n−l)."""
+    return _factor_figure("Backprop factor ∂a<sub>n</sub>/∂a<sub>l</sub> per layer",
+                          "|∂a<sub>n</sub>/∂a<sub>l</sub>|", np.arange(reference.depth + 1),
+                          reference, autograd, "backprop", BACKPROP_LINE, "∂aₙ/∂aₗ",
+                          "backprop_bound", "bound (γ|w|)ⁿ⁻ˡ")
+
+
+def scalar_gradients(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+    """∂a_n/∂w_l = a_{l−1}·σ'(h_l)·∂a_n/∂a_l, against its bound γ|a_{l−1}|(γ|w|)^(n−l)."""
+    return _factor_figure("Gradient ∂a<sub>n</sub>/∂w<sub>l</sub> per layer",
+                          "|∂a<sub>n</sub>/∂w<sub>l</sub>|", np.arange(1, reference.depth + 1),
+                          reference, autograd, "grad_w", GRADIENT_LINE, "∂aₙ/∂wₗ",
+                          "grad_w_bound", "bound γ|aₗ₋₁|(γ|w|)ⁿ⁻ˡ")
 
 
 def _block_label(lam: complex) -> str:
@@ -59,7 +110,8 @@ def matrix_norms(chain: MatrixChain) -> go.Figure:
 def matrix_gradients(chain: MatrixChain) -> go.Figure:
     n = len(chain.activations) - 1
     rho = float(np.max(np.abs(chain.eigenvalues)))
-    fig = base_figure("Gradient norms per layer", "layer l", "norm")
+    fig = base_figure("‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub> and ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂ per layer",
+                      "layer l", "‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub>, ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂")
     fig.add_trace(go.Scatter(x=np.arange(1, n + 1), y=chain.weight_grad_norms, mode="lines+markers",
                              marker=dict(size=4), name="‖∂aₙ/∂Wₗ‖_F"))
     fig.add_trace(go.Scatter(x=np.arange(n + 1), y=chain.state_grad_norms, mode="lines+markers",
@@ -68,17 +120,21 @@ def matrix_gradients(chain: MatrixChain) -> go.Figure:
         reference = rho ** (n - np.arange(n + 1.0))
     fig.add_trace(go.Scatter(x=np.arange(n + 1), y=reference, mode="lines",
                              line=dict(dash="dash", color="#777"), name=f"ρ^(n−l), ρ = {rho:.3g}"))
-    add_unplottable(fig, np.arange(1, n + 1), chain.weight_grad_norms, "‖∂aₙ/∂Wₗ‖")
+    add_unplottable(fig, np.arange(1, n + 1), chain.weight_grad_norms, "‖∂aₙ/∂Wₗ‖_F")
     set_log_range(fig, chain.weight_grad_norms, chain.state_grad_norms)
     return fig
 
 
-def matrix_eigen_components(chain: MatrixChain) -> go.Figure:
-    """Measured |coordinate of a_l along each eigenvector| (solid) against c_i|λ_i|ˡ (dashed)."""
+def matrix_eigen_components(chain: MatrixChain, activation: str) -> go.Figure:
+    """Measured |(V⁻¹a_l)_i| per eigen-block (solid) and, for σ = identity, where the
+    prediction holds exactly, |c_i|·|λ_i|ˡ with c = V⁻¹a₀ (dashed)."""
     n = len(chain.activations) - 1
     layers = np.arange(n + 1)
-    fig = base_figure("Eigen-components: measured (solid), c<sub>i</sub>λ<sub>i</sub><sup>l</sup> (dashed)",
-                      "layer l", "|component of aₗ|")
+    linear = activation == "identity"
+    note = ("solid: measured; dashed: |c<sub>i</sub>||λ<sub>i</sub>|<sup>l</sup>, c = V<sup>−1</sup>a₀"
+            if linear else "measured; no λ<sup>l</sup> prediction for a nonlinear σ")
+    fig = figure("Eigen-components |(V<sup>−1</sup>a<sub>l</sub>)<sub>i</sub>|", "layer l",
+                 "|(V<sup>−1</sup>a<sub>l</sub>)<sub>i</sub>|", n, [note])
     colors = eigen_colors(chain.eigenvalues)
     for i, lam in enumerate(chain.eigenvalues):
         if lam.imag < -1e-12:  # the conjugate's column carries the same magnitude
@@ -86,10 +142,12 @@ def matrix_eigen_components(chain: MatrixChain) -> go.Figure:
         label = _block_label(lam)
         fig.add_trace(go.Scatter(x=layers, y=chain.eigen_coordinates[:, i], mode="lines",
                                  line=dict(color=colors[i]), name=label, legendgroup=str(i)))
-        fig.add_trace(go.Scatter(x=layers, y=chain.eigen_prediction[:, i], mode="lines",
-                                 line=dict(color=colors[i], dash="dash"), name=f"{label} theory",
-                                 legendgroup=str(i), showlegend=False))
-    set_log_range(fig, chain.eigen_coordinates, chain.eigen_prediction)
+        if linear:
+            fig.add_trace(go.Scatter(x=layers, y=chain.eigen_prediction[:, i], mode="lines",
+                                     line=dict(color=colors[i], dash="dash"),
+                                     name=f"{label}: |c|·|λ|ˡ", legendgroup=str(i),
+                                     showlegend=False))
+    set_log_range(fig, chain.eigen_coordinates, *([chain.eigen_prediction] if linear else []))
     return fig
 
 

@@ -62,7 +62,8 @@ def crossing_marks(sweep: GradientSweep, lo: float, hi: float) -> list[dict]:
     """The basin-boundary crossing (x₀ is the unstable fixed point there)."""
     c = sweep.crossing
     if np.isfinite(c) and lo <= c <= hi and abs(sweep.crossing_slope) > 1:
-        return [dict(x=c, color=CROSSING, dash="dash", text="x₀ on the basin boundary",
+        text = "x₀ on the basin boundary" if sweep.crossing_slope > 1 else "x₀ = unstable x* here"
+        return [dict(x=c, color=CROSSING, dash="dash", text=text,
                      where=("bottom", 1))]
     return []
 
@@ -195,7 +196,8 @@ def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: flo
     sweep directions (they differ between the folds: hysteresis), and the folds."""
     p = curve.param
     finite = ~np.isnan(curve.x)
-    fig = base_figure(f"Bifurcation diagram: x<sub>∞</sub> against {p}", p, "x*, x<sub>∞</sub>",
+    fig = base_figure(f"Bifurcation: x* and x<sub>∞</sub> (by continuation) against {p}", p,
+                      "x*, x<sub>∞</sub>",
                       log_y=False)
     for name, data, key in ((f"x∞, {p} swept up →", diagram.forward, "up"),
                             (f"x∞, {p} swept down ←", diagram.backward, "down")):
@@ -216,7 +218,7 @@ def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: flo
     fig.add_trace(go.Scatter(
         x=folds.values[inside], y=folds.x[inside], mode="markers", name="folds", showlegend=False,
         marker=dict(symbol="diamond", size=11, color=FOLD, line=dict(width=1, color="white")),
-        hovertemplate=f"fold {p} = %{{x:.6g}}<br>x = %{{y:.5g}}<extra></extra>"))
+        hovertemplate=f"fold {p} = %{{x:.6g}}<br>x* = %{{y:.5g}}<extra></extra>"))
     add_vlines(fig, fold_marks(folds, curve.lo, curve.hi) + current_mark(value))
     fig.update_xaxes(range=[curve.lo, curve.hi])
     return fig
@@ -254,7 +256,7 @@ def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)),
             margin=dict(l=0, r=0, t=80, b=0))
         return fig
-    log_heatmap(fig, surface.w, surface.b, surface.E, "E", "w", "b")
+    log_heatmap(fig, surface.w, surface.b, surface.E, "E (log scale)", "w", "b")
     for P in paths:
         color, name = METHOD_STYLE[P.method]
         fig.add_trace(go.Scatter(
@@ -275,7 +277,7 @@ def step_norms(paths: tuple[DescentPath, ...], lr: float, threshold: float) -> g
     """‖θ_{k+1} − θ_k‖ per iteration: plain GD's step flies off at the wall, clipped ones stay
     at most lr·threshold."""
     fig = base_figure("Step length ‖θ<sub>k+1</sub> − θ<sub>k</sub>‖ per iteration", "iteration k",
-                      "step length")
+                      "‖θ<sub>k+1</sub> − θ<sub>k</sub>‖")
     for P in paths:
         color, name = METHOD_STYLE[P.method]
         fig.add_trace(go.Scatter(
@@ -322,7 +324,7 @@ def clip_arrows(cmp: ClipComparison) -> go.Figure:
               ("by norm", cmp.by_norm, cmp.norm_by_norm, CLOSED_FORM, cmp.angle_by_norm),
               ("by value", cmp.by_value, cmp.norm_by_value, "#2e7d32", cmp.angle_by_value))
     for label, g, norm, color, ang in arrows:
-        name = f"{label}: ‖g‖ = {norm:.3g}" + ("" if ang is None else f", {ang:.1f}°")
+        name = f"{label}: ‖g‖ = {norm:.3g}" + ("" if ang is None else f", {ang:.1f}° from raw")
         fig.add_trace(go.Scatter(
             x=[0.0, float(g[0])], y=[0.0, float(g[1])], mode="lines+markers", name=name,
             line=dict(color=color, width=3 if label == "raw" else 2.5),

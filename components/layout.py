@@ -5,6 +5,8 @@ import dash
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from components.text import fill
+
 
 def navbar():
     """Links to every page meant for the menu, in registry order, and the look toggles
@@ -30,9 +32,11 @@ def notice_list(notices, kind: str = "warning"):
     return html.Ul(className=f"notice notice-{kind}", children=[html.Li(n) for n in notices])
 
 
-def markdown_file(path: Path, **kwargs):
-    """Render a page's prose and equations (MathJax bundled with Dash: works offline)."""
-    return dcc.Markdown(path.read_text(encoding="utf-8"), mathjax=True, **kwargs)
+def markdown_file(path: Path, values: dict | None = None, **kwargs):
+    """Render a page's prose and equations (MathJax bundled with Dash: works offline), with
+    each {{name}} filled from `values` (numbers come from the engine, never typed)."""
+    return dcc.Markdown(fill(path.read_text(encoding="utf-8"), values or {}), mathjax=True,
+                        **kwargs)
 
 
 def graph(graph_id: str, height: int = 380):

@@ -22,13 +22,14 @@ MAX_LINE_STEPS = 200     # a line shows at most ~this many steps (+ the last one
 MAX_HEATMAP_STEPS = 100  # so does each axis of the heatmap
 MAX_LINES = 6
 CELL_LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "irnn": "IRNN",
-               "orthogonal": "orthogonal", "residual": "residual", "layernorm": "LayerNorm"}
+               "orthogonal": "orthogonal", "residual": "residual", "layernorm": "LayerNorm",
+               "attention": "attention"}
 CELL_COLORS = {cell: SERIES[i] for i, cell in enumerate(CELLS)}  # a cell keeps its colour
 BOUND_COLOR = "#777"
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 LAG_AXIS = "steps back, T − k"
 MEASURED = "measured ‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂"
-TOTAL = "total ‖(Wᵀ)<sup>T−k</sup>u‖"
+TOTAL = "total ‖(W<sub>h</sub>ᵀ)<sup>T−k</sup>u‖"
 
 
 def sub(n: int) -> str:
@@ -40,12 +41,13 @@ def jacobian_norms(r: BPTTResult) -> go.Figure:
     """(a) ‖∂h_T/∂h_k‖₂ by lag against the bound (γ‖W‖₂)^(T−k)."""
     T = len(r.jacobian_norms) - 1
     lags = steps_shown(T, MAX_LINE_STEPS)
-    fig = figure("‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂ and its bound (γ‖W‖₂)<sup>T−k</sup>",
+    fig = figure("‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂ and its bound (γ‖W<sub>h</sub>‖₂)<sup>T−k</sup>",
                  LAG_AXIS, f"‖∂h<sub>{T}</sub>/∂h<sub>k</sub>‖₂", T, [thinning_note(lags)])
     factor = r.gamma * r.w_norm
     fig.add_trace(go.Scatter(
         x=lags, y=finite_abs(r.bound[lags]), mode="lines",
-        name=f"bound ({r.gamma:g}·{r.w_norm:.3g})ˡ", line=dict(color=BOUND_COLOR, dash="dash"),
+        name=f"bound (γ‖W_h‖₂)^(T−k) = ({r.gamma:g}·{r.w_norm:.4g})^(T−k)",
+        line=dict(color=BOUND_COLOR, dash="dash"),
         hovertemplate=f"T−k = %{{x}}<br>{factor:.4g}<sup>T−k</sup> = %{{y:.4g}}"
                       "<extra>bound</extra>"))
     fig.add_trace(go.Scatter(
@@ -53,7 +55,7 @@ def jacobian_norms(r: BPTTResult) -> go.Figure:
         mode="lines+markers" if len(lags) <= 60 else "lines",
         name=MEASURED, marker=dict(size=5), line=dict(color=CLOSED_FORM, width=2),
         hovertemplate="T−k = %{x}<br>‖∂h_T/∂h_k‖₂ = %{y:.6g}<extra></extra>"))
-    add_unplottable(fig, lags, r.jacobian_norms[lags], "‖∂hₜ/∂hₖ‖", xname="lag")
+    add_unplottable(fig, lags, r.jacobian_norms[lags], "‖∂h_T/∂h_k‖₂", xname="T−k")
     set_log_range(fig, r.jacobian_norms, r.bound)
     mark_overflow(fig, r.first_nonfinite_lag, T, f"not finite from lag {r.first_nonfinite_lag}")
     return fig
@@ -76,14 +78,15 @@ def singular_value_plot(r: BPTTResult) -> go.Figure:
     """(c) Singular values of ∂h_T/∂h_k by lag: how many directions survive."""
     T, d = len(r.singular_values) - 1, r.singular_values.shape[1]
     lags, shown = steps_shown(T, MAX_LINE_STEPS), spread(d, MAX_LINES)
-    fig = figure("Singular values of ∂h<sub>T</sub>/∂h<sub>k</sub>", LAG_AXIS, "singular value",
+    fig = figure("Singular values s<sub>i</sub> of ∂h<sub>T</sub>/∂h<sub>k</sub>", LAG_AXIS,
+                 "singular value s<sub>i</sub>",
                  T, [f"{len(shown)} of {d} shown" if len(shown) < d else "", thinning_note(lags)])
     for n, i in enumerate(shown):
         fig.add_trace(go.Scatter(
             x=lags, y=finite_abs(r.singular_values[lags, i]), mode="lines",
-            name=f"σ{sub(i + 1)}",
+            name=f"s{sub(i + 1)}",
             line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
-            hovertemplate=f"T−k = %{{x}}<br>σ{sub(i + 1)} = %{{y:.4g}}<extra></extra>"))
+            hovertemplate=f"T−k = %{{x}}<br>s{sub(i + 1)} = %{{y:.4g}}<extra></extra>"))
     set_log_range(fig, r.singular_values[:, shown])
     mark_overflow(fig, r.first_nonfinite_lag, T, f"not finite from lag {r.first_nonfinite_lag}")
     return fig
@@ -92,8 +95,9 @@ def singular_value_plot(r: BPTTResult) -> go.Figure:
 def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
     """(d) ‖∂L/∂h_k‖, L = u·h_T, by step k for each selected cell."""
     steps = steps_shown(T, MAX_LINE_STEPS)
+    notes = [thinning_note(steps), "LSTM: with c<sub>k</sub> held fixed" if "lstm" in flow else ""]
     fig = figure("Remedies: ‖∂L/∂h<sub>k</sub>‖, L = u·h<sub>T</sub>", "step k",
-                 "‖∂L/∂h<sub>k</sub>‖", T, [thinning_note(steps)], legend_right=True)
+                 "‖∂L/∂h<sub>k</sub>‖", T, notes, legend_right=True)
     if not flow:
         return add_note(fig, "Tick at least one cell to compare.")
     for cell, curve in flow.items():
@@ -102,7 +106,7 @@ def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
             x=steps, y=finite_abs(curve[steps]), mode="lines", name=label, legendgroup=cell,
             line=dict(color=CELL_COLORS[cell], width=2),
             hovertemplate=f"k = %{{x}}<br>‖∂L/∂h_k‖ = %{{y:.4g}}<extra>{label}</extra>"))
-        add_unplottable(fig, steps, curve[steps], label, xname="step")
+        add_unplottable(fig, steps, curve[steps], f"‖∂L/∂h_k‖ ({label})", xname="step")
     set_log_range(fig, *flow.values())
     return fig
 
@@ -114,14 +118,14 @@ def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> go.Figur
     lags = steps_shown(T, MAX_LINE_STEPS)
     title = "Eigen-components |c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|"
     if modes is None:
-        return add_note(figure(title, LAG_AXIS, "|component|", T),
+        return add_note(figure(title, LAG_AXIS, "|c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|", T),
                         "Eigen-components need a linear RNN (σ = identity):<br>"
                         "with a nonlinearity every step multiplies by a different "
                         "diag(σ′(aₜ))W,<br>so no single eigenbasis describes the product.")
     # A conjugate pair has equal |c| and |λ|: one curve, drawn once.
     distinct = [i for i, lam in enumerate(modes.eigenvalues) if lam.imag >= -1e-12]
     shown = [distinct[n] for n in spread(len(distinct), MAX_LINES)]
-    fig = figure(title, LAG_AXIS, "|component|", T,
+    fig = figure(title, LAG_AXIS, "|c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|", T,
                  [f"{len(shown)} of {len(distinct)} modes shown" if len(shown) < len(distinct)
                   else "", thinning_note(lags)], legend_right=True)
     for n, i in enumerate(shown):

@@ -223,12 +223,13 @@ def loss_figure(snap: dict | None) -> go.Figure:
     """Training loss of the run and of the LR = 0 twin (log y), and Ω when it is on."""
     if not snap:
         return empty_figure(LOSS_TITLE)
-    fig = _figure(LOSS_TITLE, "loss E (batch)", snap, [_thinned(snap)])
+    ytitle = "E (training batch), Ω" if snap["omega"] is not None else "E (training batch)"
+    fig = _figure(LOSS_TITLE, ytitle, snap, [_thinned(snap)])
     x = _steps(snap)
     series = [("run", snap["loss"], RUN_COLOR, "solid"),
               ("LR = 0 twin", snap["twin_loss"], TWIN_COLOR, "dash")]
     if snap["omega"] is not None:
-        series.append(("Ω (regulariser)", snap["omega"], OMEGA_COLOR, "dot"))
+        series.append(("Ω (regulariser, unweighted)", snap["omega"], OMEGA_COLOR, "dot"))
     for name, values, color, dash in series:
         fig.add_trace(go.Scatter(
             x=x, y=compact(finite_abs(as_array(values))), mode=_mode(snap), name=name,
@@ -247,7 +248,8 @@ def metric_figure(snap: dict | None) -> go.Figure:
     accuracy = snap["metric"] == "accuracy"
     label = METRIC_LABELS[snap["metric"]]
     fig = _figure(f"Does it learn? {label.capitalize()}", label, snap, log_y=not accuracy)
-    x = np.asarray(snap["val_steps"], dtype=np.int32)
+    # evaluated after update s, i.e. at the weights the loss of step s + 1 is taken at
+    x = np.asarray(snap["val_steps"], dtype=np.int32) + 1
     for name, values, color, dash in (("run", snap["val_metric"], RUN_COLOR, "solid"),
                                       ("LR = 0 twin", snap["twin_val_metric"], TWIN_COLOR,
                                        "dash")):
@@ -255,9 +257,10 @@ def metric_figure(snap: dict | None) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=x, y=y if accuracy else finite_abs(y), mode="lines+markers", name=name,
             line=dict(color=color, dash=dash, width=2), marker=dict(size=4),
-            hovertemplate=f"step %{{x}}<br>{label}: %{{y:.4g}}<extra>{name}</extra>"))
+            hovertemplate=f"after %{{x}} updates<br>{label}: %{{y:.4g}}<extra>{name}</extra>"))
     chance = snap["chance"]
-    _level(fig, snap, chance, f"chance {chance:.3g}", CHANCE_COLOR)
+    _level(fig, snap, chance, f"chance {chance:.3g}" if accuracy
+           else f"best constant (Var y) {chance:.3g}", CHANCE_COLOR)
     if accuracy:
         fig.update_layout(yaxis_range=[0, 1.02])
     else:
@@ -281,7 +284,7 @@ def heatmap_figure(snap: dict | None) -> go.Figure:
         notes.append(f"{len(rows)} of {rows[-1] + 1} {'time steps' if rnn else 'layers'} shown")
     values = as_array(snap["state_grad"])
     if (values == 0).any():
-        notes.append("blank: exactly 0 (underflowed)")
+        notes.append("blank: exactly 0")
     fig = _figure(title, ytitle, snap, notes, log_y=False)
     log_heatmap(fig, _steps(snap, "heat_cols"), rows + 1, values, sym, "step", yname)
     fig.update_layout(yaxis=dict(autorange=True, showgrid=False), xaxis_showgrid=False)
@@ -307,17 +310,20 @@ def _group_lines(fig: go.Figure, snap: dict, key: str) -> list:
 
 def grad_lines_figure(snap: dict | None) -> go.Figure:
     """‖∂E/∂W‖_F per weight group and the total ‖∂E/∂θ‖ (log y), with the clipping threshold."""
-    title = "Gradient norm ‖∂E/∂W‖ (before clipping)"
+    title = "Gradient norm per weight group (before clipping)"
     if not snap:
         return empty_figure(title)
+    loss = "E + αΩ" if snap["omega"] is not None else "E"  # Ω's gradient joins W_rec's
     groups = len(snap["group_names"])
     notes = [f"{len(snap['line_groups'])} of {groups} groups shown"
              if len(snap["line_groups"]) < groups else "", _thinned(snap)]
-    fig = _figure(title, "‖∂E/∂W‖<sub>F</sub>", snap, notes, legend_right=True)
+    fig = _figure(title, f"‖∂({loss})/∂θ‖<sub>F</sub> per group", snap, notes,
+                  legend_right=True)
     arrays = _group_lines(fig, snap, "grad_norms")
     total = as_array(snap["grad_total"])
     fig.add_trace(go.Scatter(
-        x=_steps(snap), y=compact(finite_abs(total)), mode=_mode(snap), name="all ‖∂E/∂θ‖",
+        x=_steps(snap), y=compact(finite_abs(total)), mode=_mode(snap),
+        name="all parameters ‖∂E/∂θ‖" if loss == "E" else "all parameters ‖∂(E + αΩ)/∂θ‖",
         line=dict(color="black", width=2.5), marker=dict(size=5),
         hovertemplate="step %{x}<br>‖∂E/∂θ‖: %{y:.4g}<extra></extra>"))
     if snap["clip"] == "norm":
@@ -330,17 +336,17 @@ def grad_lines_figure(snap: dict | None) -> go.Figure:
 
 def weight_lines_figure(snap: dict | None) -> go.Figure:
     """‖W‖_F per weight group (log y); for an RNN also the spectral norm ‖W_rec‖₂."""
-    title = "Weight norm ‖W‖"
+    title = "Weight norm ‖W‖<sub>F</sub> per group (before each update)"
     if not snap:
         return empty_figure(title)
-    fig = _figure(title, "‖W‖", snap, [_thinned(snap)], legend_right=True)
+    fig = _figure(title, "‖W‖<sub>F</sub>", snap, [_thinned(snap)], legend_right=True)
     arrays = _group_lines(fig, snap, "weight_norms")
     if snap["rec_norm"] is not None:
         rec = as_array(snap["rec_norm"])
         arrays.append(rec)
         fig.add_trace(go.Scatter(
             x=_steps(snap), y=compact(finite_abs(rec)), mode=_mode(snap), marker=dict(size=5),
-            name="‖W_rec‖₂", line=dict(color="black", width=2.5, dash="dot"),
+            name="‖W_rec‖₂ (LSTM/GRU: gates stacked)", line=dict(color="black", width=2.5, dash="dot"),
             hovertemplate="step %{x}<br>‖W_rec‖₂: %{y:.4g}<extra></extra>"))
     set_log_range(fig, *arrays)
     _overflow(fig, snap)
@@ -382,7 +388,8 @@ def hist_figure(pick: dict | None, kind: str = "ff") -> go.Figure:
                                      tickvals=ticks, ticktext=[f"{10 ** t:g}" for t in ticks])))
     fig.update_yaxes(title_text=ytitle, row=1, col=1)
     fig.update_xaxes(title_text="h (beyond ±3: in the end bins)", row=1, col=1)
-    fig.update_xaxes(title_text="log<sub>10</sub>|∂E/∂h| (below 10<sup>−16</sup> or 0: first bin)",
+    fig.update_xaxes(title_text="log<sub>10</sub>|∂E/∂h| (below 10<sup>−16</sup> or 0: first bin; "
+                                "above 10<sup>4</sup>: last)",
                      row=1, col=2)
     return fig
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.activations import sigma, sigma_prime, torch_sigma
+from engine.activations import GAMMA, sigma, sigma_prime, torch_sigma
 
 
 def first_nonfinite(values: np.ndarray) -> int | None:
@@ -55,29 +55,63 @@ def _reverse_cumprod(factors: np.ndarray) -> np.ndarray:
 class ScalarChain:
     """One pass through a_l = σ(w_l a_{l−1} + b_l). Arrays of per-layer values.
 
+    method       what computed it: "numpy" (explicit chain-rule products), "autograd"
+                 (torch) or "closed form" (the identity chain's formulas)
+    activation   σ's name
+    weights      w_1..w_n                 (n,)
     activations  a_0..a_n                 (n+1,)
     preacts      h_1..h_n                 (n,)
     slopes       σ'(h_1)..σ'(h_n)         (n,)
-    grad_w       ∂a_n/∂w_l, l = 1..n      (n,)
-    grad_b       ∂a_n/∂b_l, l = 1..n      (n,)
-    grad_x       ∂a_n/∂x
+    factors      w_l·σ'(h_l), l = 1..n    (n,)   what one layer multiplies the backward signal by
+    backprop     ∂a_n/∂a_l, l = 0..n      (n+1,) = ∏_{j=l+1..n} w_j σ'(h_j); 1 at l = n
+    grad_w       ∂a_n/∂w_l, l = 1..n      (n,)   = a_{l−1}·σ'(h_l)·∂a_n/∂a_l
+    grad_b       ∂a_n/∂b_l, l = 1..n      (n,)   = σ'(h_l)·∂a_n/∂a_l
+    grad_x       ∂a_n/∂x = backprop[0]
+    backprop_bound  ∏_{j=l+1..n} γ|w_j|, l = 0..n: |∂a_n/∂a_l| ≤ (γ|w|)^(n−l)   (n+1,)
+    grad_w_bound    γ·|a_{l−1}|·backprop_bound[l], l = 1..n: the bound on |∂a_n/∂w_l|  (n,)
     first_nonfinite_activation  layer l (0..n) where a_l first became inf/NaN
-    first_nonfinite_gradient    layer l (1..n) of the deepest-from-output ∂a_n/∂w_l
-                                that is inf/NaN, i.e. where the backward pass broke
+    deepest_nonfinite_gradient  layer l (1..n) nearest the output whose ∂a_n/∂w_l is
+                                inf/NaN: where the backward pass (output → input) broke
     """
 
+    method: str
+    activation: str
+    weights: np.ndarray
     activations: np.ndarray
     preacts: np.ndarray
     slopes: np.ndarray
+    factors: np.ndarray
+    backprop: np.ndarray
     grad_w: np.ndarray
     grad_b: np.ndarray
     grad_x: float
+    backprop_bound: np.ndarray
+    grad_w_bound: np.ndarray
     first_nonfinite_activation: int | None
-    first_nonfinite_gradient: int | None
+    deepest_nonfinite_gradient: int | None
 
     @property
     def depth(self) -> int:
         return len(self.preacts)
+
+
+def _scalar_result(method, activation, w, activations, preacts, slopes, backprop, grad_w,
+                   grad_b) -> ScalarChain:
+    """A ScalarChain from the computed arrays, with the quantities every method shares
+    (factors, bounds, where overflow began) derived in one place."""
+    with np.errstate(all="ignore"):
+        factors = w * slopes
+        bound = _reverse_cumprod(GAMMA[activation] * np.abs(w))     # l = 1..n
+        bound = np.append(GAMMA[activation] * abs(w[0]) * bound[0], bound)  # prepend l = 0
+        grad_w_bound = GAMMA[activation] * np.abs(activations[:-1]) * bound[1:]
+    return ScalarChain(
+        method=method, activation=activation, weights=w, activations=activations,
+        preacts=preacts, slopes=slopes, factors=factors, backprop=backprop, grad_w=grad_w,
+        grad_b=grad_b, grad_x=float(backprop[0]), backprop_bound=bound,
+        grad_w_bound=grad_w_bound,
+        first_nonfinite_activation=first_nonfinite(activations),
+        deepest_nonfinite_gradient=_deepest_nonfinite(grad_w),
+    )
 
 
 def scalar_chain(w, b, x: float, n: int, activation: str = "identity") -> ScalarChain:
@@ -96,20 +130,12 @@ def scalar_chain(w, b, x: float, n: int, activation: str = "identity") -> Scalar
             h[l] = w[l] * a[l] + b[l]
             a[l + 1] = sigma(activation, h[l])
         slopes = sigma_prime(activation, h)
-        # ∂a_n/∂h_l = σ'(h_l)·∏_{j>l} w_j σ'(h_j)
-        grad_h = slopes * _reverse_cumprod(w * slopes)
-        grad_w = grad_h * a[:-1]
-        grad_x = float(grad_h[0] * w[0])
-    return ScalarChain(
-        activations=a,
-        preacts=h,
-        slopes=slopes,
-        grad_w=grad_w,
-        grad_b=grad_h,
-        grad_x=grad_x,
-        first_nonfinite_activation=first_nonfinite(a),
-        first_nonfinite_gradient=_deepest_nonfinite(grad_w),
-    )
+        # ∂a_n/∂a_l for l = 1..n, then ∂a_n/∂a_0 = w_1 σ'(h_1)·∂a_n/∂a_1
+        tail = _reverse_cumprod(w * slopes)
+        backprop = np.append(w[0] * slopes[0] * tail[0], tail)
+        grad_b = slopes * tail                  # ∂a_n/∂h_l = σ'(h_l)·∂a_n/∂a_l
+        grad_w = grad_b * a[:-1]
+    return _scalar_result("numpy", activation, w, a, h, slopes, backprop, grad_w, grad_b)
 
 
 def _deepest_nonfinite(grads: np.ndarray) -> int | None:
@@ -120,61 +146,69 @@ def _deepest_nonfinite(grads: np.ndarray) -> int | None:
 
 def scalar_chain_autograd(w, b, x: float, n: int, activation: str = "identity") -> ScalarChain:
     """The same quantities as `scalar_chain`, from torch autograd (float64)."""
-    w_t = torch.tensor(_per_layer(w, n), dtype=torch.float64, requires_grad=True)
+    w_np = _per_layer(w, n)
+    w_t = torch.tensor(w_np, dtype=torch.float64, requires_grad=True)
     b_t = torch.tensor(_per_layer(b, n), dtype=torch.float64, requires_grad=True)
     x_t = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
     acts, pre = [x_t], []
     for l in range(n):
         pre.append(w_t[l] * acts[-1] + b_t[l])
         acts.append(torch_sigma(activation, pre[-1]))
+    for a in acts[1:]:
+        a.retain_grad()  # ∂a_n/∂a_l, the backprop factor, for every layer
     h = torch.stack(pre)
-    h.retain_grad()
     a_n = acts[-1]
     # σ' from autograd too: differentiate σ elementwise at the recorded pre-activations.
     h_leaf = h.detach().clone().requires_grad_(True)
     (slopes,) = torch.autograd.grad(torch_sigma(activation, h_leaf).sum(), h_leaf)
     a_n.backward()
-    activations = torch.stack(acts).detach().numpy()
-    grad_w = w_t.grad.numpy()
-    return ScalarChain(
-        activations=activations,
-        preacts=h.detach().numpy(),
-        slopes=slopes.numpy(),
-        grad_w=grad_w,
-        grad_b=b_t.grad.numpy(),
-        grad_x=float(x_t.grad),
-        first_nonfinite_activation=first_nonfinite(activations),
-        first_nonfinite_gradient=_deepest_nonfinite(grad_w),
-    )
+    backprop = np.array([float(a.grad) for a in acts[:-1]] + [1.0])
+    return _scalar_result("autograd", activation, w_np, torch.stack(acts).detach().numpy(),
+                          h.detach().numpy(), slopes.numpy(), backprop, w_t.grad.numpy(),
+                          b_t.grad.numpy())
 
 
-def identity_chain_closed_form(w: float, b: float, x: float, n: int) -> tuple[float, np.ndarray]:
-    """Identity σ, shared w and b: a_n = wⁿx + b(1−wⁿ)/(1−w) (x + n·b at w = 1) and
-    ∂a_n/∂w_i = a_{i−1}·w^{n−i} with a_{i−1} from the same formula."""
+def geometric_sum(w: float, n) -> np.ndarray:
+    """Σ_{j<n} wʲ = (wⁿ − 1)/(w − 1) (n at w = 1), without the cancellation that loses
+    digits near w = 1: for w > 0, wⁿ − 1 = expm1(n·log1p(w − 1)), and w − 1 is exact there
+    (Sterbenz), so at w = 1 ± 1e−12 the result keeps full precision where the textbook
+    quotient keeps four digits. For w ≤ 0 the quotient has no cancellation (1 − w ≥ 1)."""
+    n = np.asarray(n, dtype=np.float64)
+    w = float(w)
     with np.errstate(all="ignore"):
-        layers = np.arange(n + 1)
-        powers = np.float64(w) ** layers
         if w == 1.0:
-            a = x + layers * b
-        else:
-            a = powers * x + b * (1.0 - powers) / (1.0 - w)
-        grad_w = a[:-1] * np.float64(w) ** (n - np.arange(1, n + 1))
-    return float(a[-1]), grad_w
+            return n.copy()
+        if w > 0.0:
+            d = w - 1.0
+            return np.expm1(n * np.log1p(d)) / d
+        return (1.0 - w ** n) / (1.0 - w)
 
 
-def per_layer_factor(chain: ScalarChain, w) -> np.ndarray:
-    """|w_l·σ'(h_l)|: what one layer multiplies the backward signal by."""
+def identity_chain_closed_form(w: float, b: float, x: float, n: int) -> ScalarChain:
+    """Identity σ, shared w and b, from the seed's formulas rather than a pass:
+
+        a_l = wˡx + b·(wˡ − 1)/(w − 1)   (x + l·b at w = 1)
+        ∂a_n/∂a_l = w^(n−l),   ∂a_n/∂w_l = a_{l−1}·w^(n−l),   ∂a_n/∂b_l = w^(n−l)
+    """
+    if n < 1:
+        raise ValueError("depth n must be at least 1")
+    w, b, x = float(w), float(b), float(x)
+    layers = np.arange(n + 1)
     with np.errstate(all="ignore"):
-        return np.abs(_per_layer(w, chain.depth) * chain.slopes)
+        a = np.float64(w) ** layers * x + b * geometric_sum(w, layers)
+        backprop = np.float64(w) ** (n - layers)
+        preacts, grad_w = w * a[:-1] + b, a[:-1] * backprop[1:]
+    return _scalar_result("closed form", "identity", np.full(n, w), a, preacts, np.ones(n),
+                          backprop, grad_w, backprop[1:].copy())
 
 
 def regime(factors: np.ndarray, tolerance: float = 0.01) -> tuple[str, float]:
-    """Name the regime from the geometric mean g of the per-layer factors.
+    """Name the regime from the geometric mean g of the per-layer factors |w_l σ'(h_l)|.
 
     g < 1−tol: vanishing; g > 1+tol: exploding; otherwise stable. Returns (name, g).
     """
     with np.errstate(all="ignore"):
-        g = float(np.exp(np.mean(np.log(factors))))
+        g = float(np.exp(np.mean(np.log(np.abs(factors)))))
     if np.isnan(g):
         return "undefined", g
     if g < 1.0 - tolerance:
@@ -265,7 +299,7 @@ class MatrixChain:
     state_grad_norms          ‖∂a_n/∂a_l‖₂,  l = 0..n   (n+1,)  (spectral norm)
     eigen_coordinates         |z_l| per eigen-block, z_l = V⁻¹a_l   (n+1, d)
     eigen_prediction          |c_i|·|λ_i|ˡ with c = V⁻¹x (identity σ, b = 0) (n+1, d)
-    first_nonfinite_activation / first_nonfinite_gradient as in ScalarChain
+    first_nonfinite_activation / deepest_nonfinite_gradient as in ScalarChain
     """
 
     W: np.ndarray
@@ -278,7 +312,7 @@ class MatrixChain:
     eigen_coordinates: np.ndarray
     eigen_prediction: np.ndarray
     first_nonfinite_activation: int | None
-    first_nonfinite_gradient: int | None
+    deepest_nonfinite_gradient: int | None
 
 
 def chain_matrix(eig, non_normality: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -342,7 +376,7 @@ def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float
         eigen_coordinates=coords,
         eigen_prediction=prediction,
         first_nonfinite_activation=first_nonfinite(a),
-        first_nonfinite_gradient=_deepest_nonfinite(weight_grad_norms),
+        deepest_nonfinite_gradient=_deepest_nonfinite(weight_grad_norms),
     )
 
 

@@ -32,7 +32,7 @@ MAP_ACTIVATIONS = ("sigmoid", "tanh", "identity")
 DEFAULT_X0 = 0.5
 DEFAULT_T = 50
 # Pascanu et al. Fig. 2 (after Doya 1993): w = 5 fixed, b swept. Folds at
-# b ≈ −2.6557 and −2.3444; the sweep range shows both branches and both jumps.
+# b ≈ −2.6556 and −2.3444; the sweep range shows both branches and both jumps.
 PASCANU_W = 5.0
 DEFAULT_B_SWEEP = (-3.5, -1.5)
 # For a w-sweep at b = −3 the folds sit at w ≈ 5.4640 and 8.4640 (bistable between).
@@ -59,12 +59,15 @@ def _check_param(param: str) -> None:
 @dataclass(frozen=True)
 class Trajectory:
     """States and forward-mode sensitivities, each (T+1, *shape) — or (1, *shape)
-    holding only t = T when computed with last_only=True (x[-1] is x_T either way)."""
+    holding only t = T when computed with last_only=True (x[-1] is x_T either way) —
+    and the multipliers a_t = w·σ'(x_{t−1}) = ∂x_t/∂x_{t−1}, t = 1..T, (T, *shape)
+    (empty with last_only=True)."""
 
     x: np.ndarray
     dx_dw: np.ndarray
     dx_db: np.ndarray
     dx_dx0: np.ndarray
+    multipliers: np.ndarray
     activation: str
 
 
@@ -85,6 +88,7 @@ def iterate(w, b, x0=DEFAULT_X0, T: int = DEFAULT_T, activation: str = "sigmoid"
     x = x.copy()
     dw, db, dx0 = np.zeros_like(x), np.zeros_like(x), np.ones_like(x)
     keep = [] if last_only else [(x, dw, db, dx0)]
+    multipliers = []
     with np.errstate(all="ignore"):
         for _ in range(int(T)):
             s = sigma(activation, x)
@@ -95,10 +99,12 @@ def iterate(w, b, x0=DEFAULT_X0, T: int = DEFAULT_T, activation: str = "sigmoid"
             x = w * s + b
             if not last_only:
                 keep.append((x, dw, db, dx0))
+                multipliers.append(a)
     if last_only:
         keep = [(x, dw, db, dx0)]
     xs, dws, dbs, dx0s = (np.stack(c) for c in zip(*keep))
-    return Trajectory(xs, dws, dbs, dx0s, activation)
+    a = np.stack(multipliers) if multipliers else np.empty((0, *x.shape))
+    return Trajectory(xs, dws, dbs, dx0s, a, activation)
 
 
 def _sigmoid_scalar(x: float) -> float:
@@ -572,11 +578,21 @@ def bifurcation_diagram(param: str = "b", values=None, fixed: float | None = Non
 class GradientSweep:
     """x_T and ∂x_T/∂θ (signed; plot |·| on a log axis) along a sweep of θ = `param`.
 
-    crossing: the θ at which x0 itself is a fixed point (x0 = w·σ(x0) + b, closed
-    form), crossing_slope = w·σ'(x0) there. If |crossing_slope| > 1, x0 sits on the
-    basin boundary (the unstable fixed point) at θ = crossing: x_T jumps between
-    attractors and |∂x_T/∂θ| spikes ~ |crossing_slope|^T — Pascanu et al.'s point that
-    crossing a basin boundary, not the fold itself, makes the gradient explode.
+    crossing: the θ* at which x0 itself is a fixed point (x0 = w·σ(x0) + b, closed
+    form), crossing_slope m = w·σ'(x0) there. If |m| > 1, x0 is the unstable fixed point
+    at θ*: for m > 1 the boundary between two basins (x_T jumps between the attractors
+    across θ*), for m < −1 the orbit oscillates away onto a 2-cycle (x_T flips between its
+    two points). Either way |∂x_T/∂θ| spikes there — Pascanu et al.'s point that crossing a
+    basin boundary, not the fold itself, makes the gradient explode.
+
+    crossing_gradient: ∂x_T/∂θ at θ* by the forward recursion (what the plot shows there;
+    the sweep grid contains θ*, see sweep_values). crossing_sum: the same in closed form,
+    valid while the orbit sits on x0: every step multiplies by m, so
+        ∂x_T/∂b = Σ_{t<T} mᵗ = (mᵀ − 1)/(m − 1),   ∂x_T/∂w = σ(x0)·Σ_{t<T} mᵗ,
+    signed (for m < 0 the terms alternate). Rounding moves x_t off an unstable x0 by a
+    factor |m| per step, so for |m|ᵀ ≳ 1e8 the two can differ.
+    peak_at, peak: where |∂x_T/∂θ| is largest on the grid, and its (signed) value there —
+    near θ*, not at it: the orbit lingers near x0 longest a little to one side.
     """
 
     param: str
@@ -588,6 +604,10 @@ class GradientSweep:
     dxT: np.ndarray
     crossing: float
     crossing_slope: float
+    crossing_gradient: float
+    crossing_sum: float
+    peak_at: float
+    peak: float
     folds: Folds
     activation: str
 
@@ -606,8 +626,22 @@ def gradient_sweep(param: str = "b", values=None, fixed: float | None = None,
     tr = iterate(w, b, x0, T, activation, last_only=True)
     d = tr.dx_db[-1] if param == "b" else tr.dx_dw[-1]
     cross, slope = basin_crossing(param, fixed, x0, activation)
+    at_cross, closed = np.nan, np.nan
+    if np.isfinite(cross):
+        cw, cb = (fixed, cross) if param == "b" else (cross, fixed)
+        _, dw, db = iterate_scalar(cw, cb, x0, T, activation)
+        at_cross = db if param == "b" else dw
+        with np.errstate(all="ignore"):
+            total = float(T) if slope == 1.0 else (slope ** int(T) - 1.0) / (slope - 1.0)
+            closed = total if param == "b" else float(sigma(activation, x0)) * total
+    with np.errstate(invalid="ignore"):
+        size = np.where(np.isfinite(d), np.abs(d), -1.0)
+    peak = int(np.argmax(size)) if size.size else 0
     return GradientSweep(param, values, fixed, float(x0), int(T), tr.x[-1], d,
-                         cross, slope, folds(param, fixed, activation), activation)
+                         cross, slope, float(at_cross), float(closed),
+                         float(values[peak]) if size.size else np.nan,
+                         float(d[peak]) if size.size else np.nan,
+                         folds(param, fixed, activation), activation)
 
 
 def basin_crossing(param: str, fixed: float, x0: float = DEFAULT_X0,
@@ -634,7 +668,10 @@ def sweep_values(lo: float, hi: float, n: int = SWEEP_POINTS, around: float | No
     per_side values on each side at distances (hi − lo)·10^k, k ∈ [decades] log-spaced.
 
     The basin-crossing spike of ∂x_T/∂θ is ~|slope|^−T wide (3e-4 at w = 5, T = 50): an
-    even grid steps over it, this one resolves its shape and hits its peak exactly."""
+    even grid steps over it. This one contains the crossing θ* itself, where x₀ is the
+    unstable fixed point (GradientSweep.crossing_gradient), and resolves the spike's shape
+    around it; the peak of |∂x_T/∂θ| is not at θ* but a few 1e−5 to one side (4e−5 at
+    w = 5, T = 50), which the log-spaced points find to within their spacing."""
     values = np.linspace(float(lo), float(hi), int(n))
     if around is not None and lo < around < hi:
         offsets = (hi - lo) * np.logspace(*decades, int(per_side))

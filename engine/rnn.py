@@ -22,8 +22,9 @@ Conventions (everything below uses them):
 * Inputs. m = d inputs, x_t ~ N(0, 1), W_x ~ N(0, 1/m): each unit gets an O(1) drive.
   inputs="zero" removes them. h_0 ~ N(0, 1/d) (‖h_0‖ ≈ 1, so the linear zero-input
   case is not trivially zero); h0="zero" starts at rest.
-* Seeds. One seed is split into independent streams (W, inputs, h_0, readout), so
-  changing the init or scale of W leaves the inputs, h_0 and u untouched.
+* Seeds. One seed is split into independent streams (W, inputs, h_0, readout, and the
+  attention cell's W_Q, W_K, W_V), so changing the init or scale of W leaves the inputs,
+  h_0 and u untouched.
 
 Overflow is physics: nothing here raises on inf/NaN; results carry them and say where
 they began.
@@ -38,7 +39,7 @@ import torch
 from engine.activations import GAMMA, sigma, sigma_prime, torch_sigma
 
 INITS = ("spectral", "singular", "orthogonal", "identity")
-CELLS = ("rnn", "lstm", "gru", "irnn", "orthogonal", "residual", "layernorm")
+CELLS = ("rnn", "lstm", "gru", "irnn", "orthogonal", "residual", "layernorm", "attention")
 REGIMES = ("vanishing", "stable", "exploding")
 
 # A per-step factor within e^{±0.05} of 1 is "stable": over 20 steps it moves a
@@ -47,8 +48,19 @@ REGIME_TOL = 0.05
 # The residual cell adds only a fraction α of the update: ∂h_t/∂h_{t−1} = I + α·diag(f')W
 # stays near I, so gradients neither die nor blow up quickly (unless W is huge).
 RESIDUAL_ALPHA = 0.1
+# The attention cell's values are W_V = β·Q (Q orthogonal): the attended term is a convex
+# combination of vectors of norm β‖h_k‖, so ‖h_t‖ ≤ ‖c_t‖ + β·max_{k<t} ‖h_k‖, and by induction
+# ‖h_t‖ ≤ max(‖h_0‖, √d/(1 − β)): O(1) per unit. β = 0.5 keeps it within 2√d; β → 1 lets h_0,
+# which every state attends to, pile up copies of itself (its gradient then towers over the rest).
+ATTENTION_VALUE_SCALE = 0.5
+# The attention memory grows in blocks of this many states: every step's autograd graph keeps
+# the history it attended to, and as one growing (t, d) tensor that is Σ_t t·d floats (64 MB at
+# T = 500, d = 64); whole blocks are shared by all later steps, so only the tail is per step.
+ATTENTION_BLOCK = 32
 
-_STREAMS = ("W", "inputs", "h0", "readout")
+# Append only: SeedSequence.spawn(n) gives child i the same stream for every n ≥ i + 1, so a
+# new stream at the end leaves every existing one (and every existing cell's numbers) as is.
+_STREAMS = ("W", "inputs", "h0", "readout", "attention")
 
 
 # ---------------------------------------------------------------------------- setup
@@ -74,14 +86,33 @@ def recurrent_matrix(init: str, d: int, scale: float, seed: int) -> np.ndarray:
         return float(scale) * np.eye(d)
     G = _rngs(seed)["W"].standard_normal((d, d)) / np.sqrt(d)
     if init == "orthogonal":
-        Q, R = np.linalg.qr(G)
-        # QR alone is not uniform over rotations; fixing the signs of diag(R) makes it so.
-        return float(scale) * Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+        return float(scale) * _haar_orthogonal(G)
     if init == "spectral":
         size = np.max(np.abs(np.linalg.eigvals(G)))
     else:
         size = np.linalg.norm(G, 2)
     return float(scale) * G / size
+
+
+def _haar_orthogonal(G: np.ndarray) -> np.ndarray:
+    """The orthogonal factor of a Gaussian G, Haar-distributed: QR alone is not uniform
+    over rotations; fixing the signs of diag(R) makes it so."""
+    Q, R = np.linalg.qr(G)
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+def attention_weights(d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The attention cell's (W_Q, W_K, W_V), each d×d float64, from the seed's own stream:
+
+        W_Q, W_K: entries ~ N(0, 1/d)   → a score (W_Q c)·(W_K h)/√d is O(1) for O(1) units
+        W_V = β·Q, Q Haar-orthogonal     → every singular value is β = ATTENTION_VALUE_SCALE
+    """
+    d = int(d)
+    r = _rngs(seed)["attention"]
+    W_Q = r.standard_normal((d, d)) / np.sqrt(d)
+    W_K = r.standard_normal((d, d)) / np.sqrt(d)
+    W_V = ATTENTION_VALUE_SCALE * _haar_orthogonal(r.standard_normal((d, d)) / np.sqrt(d))
+    return W_Q, W_K, W_V
 
 
 @dataclass(frozen=True)
@@ -301,7 +332,7 @@ def bptt(act: str, d: int, T: int, init: str, scale: float, seed: int,
 
 
 # The seeds' worked example: one unit, factor 0.5 or 2 per step, ten steps.
-# ‖∂h_10/∂h_0‖ = 0.5^10 ≈ 0.001 and 2^10 = 1024, exactly.
+# ‖∂h_10/∂h_0‖ = 0.5^10 = 1/1024 ≈ 0.000977 and 2^10 = 1024, both exact in float64.
 PRESETS = {
     "halving": dict(act="identity", d=1, T=10, init="identity", scale=0.5, seed=0,
                     inputs="zero"),
@@ -386,7 +417,7 @@ def autograd_contribution_map(W, drive, h0, act: str, readout) -> np.ndarray:
 # ---------------------------------------------------------------------------- other cells
 
 def _cell_step(name: str, act: str, s: RNNSetup, seed: int):
-    """A closure (h, state, x) → (h, state) for one cell, in torch float64.
+    """One cell in torch float64: (step, state_0), step a closure (h, state, x) → (h, state).
 
     rnn:        h = σ(W h + W_x x)                    the user's σ and W
     irnn:       h = relu(I h + W_x x)                 Le et al. 2015
@@ -394,9 +425,23 @@ def _cell_step(name: str, act: str, s: RNNSetup, seed: int):
     residual:   h = h + α·tanh(W h + W_x x)           the user's W, α = RESIDUAL_ALPHA
     layernorm:  h = tanh(LN(W h + W_x x))             the user's W; LN without affine
     lstm, gru:  torch nn.LSTM / nn.GRU, default init from torch.manual_seed(seed)
+    attention:  one head of causal scaled dot-product attention over every earlier state,
+                on top of the vanilla tanh update with the user's W:
+
+        c_t = tanh(W h_{t−1} + W_x x_t)
+        h_t = c_t + Σ_{k=0..t−1} α_{t,k} W_V h_k,   α_{t,·} = softmax_k((W_Q c_t)·(W_K h_k)/√d)
+
+                W_Q, W_K, W_V from attention_weights (the seed's own stream, ‖W_V‖₂ = β).
+                h_T reaches every h_k by one step (α_{T,k} W_V), so ‖∂L/∂h_k‖ keeps a floor
+                of order β/T at every distance T − k instead of decaying with it.
+
+    The state is the LSTM's cell c (c_0 = 0) or the attention cell's memory of h_0 … h_{t−2}
+    (empty at first; whole blocks and a tail, see ATTENTION_BLOCK), which each step extends
+    by the h it receives; the other cells pass it through untouched.
     """
     d, m = s.W_x.shape
     W, Wx = _t(s.W), _t(s.W_x)
+    zero = torch.zeros(d, dtype=torch.float64)
     if name in ("lstm", "gru"):
         with torch.random.fork_rng(devices=[]):  # seeded without touching global state
             torch.manual_seed(int(seed))
@@ -410,18 +455,37 @@ def _cell_step(name: str, act: str, s: RNNSetup, seed: int):
             def step(h, c, x):
                 _, h = net(x[None], h[None])
                 return h[0], c
-        return step
+        return step, zero
+    if name == "attention":
+        W_Q, W_K, W_V = attention_weights(d, seed)
+        # (W_Q c)·(W_K h_k)/√d = h_k·(M c) with M = W_Kᵀ W_Q/√d: a matvec with the stacked
+        # history scores every k at once, and α·[h_0; …] gives Σ_k α_k h_k before W_V is
+        # applied once: O(t·d) per step, not O(t·d²).
+        M, V = _t(W_K.T @ W_Q / np.sqrt(d)), _t(W_V)
+
+        def step(h, memory, x):
+            blocks, tail = memory  # together h_0 … h_{t−1}, with their taps
+            tail = torch.cat((tail, h[None]))
+            if len(tail) == ATTENTION_BLOCK:
+                blocks, tail = torch.cat((blocks, tail)), tail[:0]
+            c = torch.tanh(W @ h + Wx @ x)
+            q = M @ c
+            alpha = torch.softmax(torch.cat((blocks @ q, tail @ q)), dim=0)
+            n = len(blocks)
+            return c + V @ (alpha[:n] @ blocks + alpha[n:] @ tail), (blocks, tail)
+        empty = torch.zeros((0, d), dtype=torch.float64)
+        return step, (empty, empty)
     if name == "irnn":
-        return lambda h, c, x: (torch.relu(h + Wx @ x), c)
+        return (lambda h, c, x: (torch.relu(h + Wx @ x), c)), zero
     if name == "orthogonal":
         Q = _t(recurrent_matrix("orthogonal", d, 1.0, seed))
-        return lambda h, c, x: (torch.tanh(Q @ h + Wx @ x), c)
+        return (lambda h, c, x: (torch.tanh(Q @ h + Wx @ x), c)), zero
     if name == "residual":
-        return lambda h, c, x: (h + RESIDUAL_ALPHA * torch.tanh(W @ h + Wx @ x), c)
+        return (lambda h, c, x: (h + RESIDUAL_ALPHA * torch.tanh(W @ h + Wx @ x), c)), zero
     if name == "layernorm":
-        return lambda h, c, x: (
-            torch.tanh(torch.nn.functional.layer_norm(W @ h + Wx @ x, (d,))), c)
-    return lambda h, c, x: (torch_sigma(act, W @ h + Wx @ x), c)
+        return (lambda h, c, x: (
+            torch.tanh(torch.nn.functional.layer_norm(W @ h + Wx @ x, (d,))), c)), zero
+    return (lambda h, c, x: (torch_sigma(act, W @ h + Wx @ x), c)), zero
 
 
 def gradient_flow(cells: tuple[str, ...], act: str, d: int, T: int, init: str,
@@ -430,7 +494,8 @@ def gradient_flow(cells: tuple[str, ...], act: str, d: int, T: int, init: str,
     """‖∂L/∂h_k‖ for k = 0..T (arrays of length T+1, index k) with L = u·h_T, per cell.
 
     Every cell sees the same inputs, h_0 and readout u (LSTM: c_0 = 0). ∂L/∂h_k is the
-    total derivative through everything h_k feeds (for the LSTM, holding c_k fixed), by
+    total derivative through everything h_k feeds (for the LSTM, holding c_k fixed; for
+    attention, through the next step and every later step that attends to h_k), by
     autograd through zero taps added to each h_k. The value at k = T is ‖u‖ = 1.
     """
     bad = [c for c in cells if c not in CELLS]
@@ -440,12 +505,15 @@ def gradient_flow(cells: tuple[str, ...], act: str, d: int, T: int, init: str,
     xs, u = _t(s.inputs), _t(s.readout)
     out = {}
     for name in cells:
-        step = _cell_step(name, act, s, seed)
+        step, c = _cell_step(name, act, s, seed)
         taps = torch.zeros((int(T) + 1, int(d)), dtype=torch.float64, requires_grad=True)
-        h, c = _t(s.h0) + taps[0], torch.zeros(int(d), dtype=torch.float64)
+        # unbind, not taps[t]: one backward for all T+1 rows instead of a zero-filled
+        # (T+1, d) gradient per row, which at T = 500 was a third of a simple cell's time
+        tap = taps.unbind(0)
+        h = _t(s.h0) + tap[0]
         for t in range(1, int(T) + 1):
             h, c = step(h, c, xs[t - 1])
-            h = h + taps[t]
+            h = h + tap[t]
         (u @ h).backward()
         out[name] = torch.linalg.vector_norm(taps.grad, dim=-1).numpy()
     return out

@@ -83,3 +83,32 @@ def figure_traces(response: dict, graph_id: str) -> list[dict]:
 
 def trace_named(traces: list[dict], prefix: str) -> dict:
     return next(t for t in traces if t.get("name", "").startswith(prefix))
+
+
+def control_values(layout) -> dict:
+    """{component id: value} of every control in a page layout (what the browser sends as
+    the callback's inputs when the page loads)."""
+    from components.layout import walk
+    return {c.id: c.value for c in walk(layout)
+            if isinstance(getattr(c, "id", None), str) and hasattr(c, "value")}
+
+
+def callback_for(client, output_id: str) -> dict:
+    """The dependency entry of the callback that draws `output_id` (its first match)."""
+    for dep in client.get("/_dash-dependencies").get_json():
+        if f"{output_id}.figure" in dep["output"] or f"{output_id}.children" in dep["output"]:
+            if dep["inputs"]:
+                return dep
+    raise KeyError(output_id)
+
+
+def open_page(client, path: str, query: dict, output_id: str) -> dict:
+    """The callback response a browser gets on opening `path?query`: the page's layout for
+    that query (as the page router builds it), then its callback with the controls' values."""
+    import dash
+    page = next(p for p in dash.page_registry.values() if p["path"] == path)
+    layout = page["layout"](**{k: str(v) for k, v in query.items()})
+    spec = callback_for(client, output_id)
+    status, response, _ = post(client, payload(spec, control_values(layout), initial=True))
+    assert status == 200, response
+    return response

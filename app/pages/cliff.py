@@ -27,10 +27,11 @@ from components import dynamics_figures as figures
 from components.controls import control_id, control_panel, radio, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
 from components.params import Choice, Number, ParamSet
+from components.text import fmt
 from engine.cliff import (DEFAULT_B_RANGE, DEFAULT_LR, DEFAULT_START, DEFAULT_STEPS,
-                          DEFAULT_THRESHOLD, DEFAULT_W_RANGE, PRESETS, compare_clipping,
-                          descend_many, surface)
-from engine.dynamics import DEFAULT_X0, basin_crossing
+                          DEFAULT_TARGET, DEFAULT_THRESHOLD, DEFAULT_W_RANGE, PRESETS,
+                          compare_clipping, descend_many, surface)
+from engine.dynamics import DEFAULT_T, DEFAULT_X0, basin_crossing
 
 PAGE = "cliff"
 HERE = Path(__file__).parent
@@ -42,6 +43,8 @@ PARAMS = ParamSet((
     Number("steps", "descent steps", DEFAULT_STEPS, 1, 300, integer=True),
     Choice("view", "surface view", "2d", ("2d", "3d")),
 ))
+EXPLODING_RATIO = 10  # plain GD's largest step over the clipped cap that the badge calls exploding
+PROSE = {"x0": DEFAULT_X0, "T": DEFAULT_T, "target": DEFAULT_TARGET}  # the surface's constants
 VIEW_LABELS = {"2d": "2-D map of log₁₀ E", "3d": "3-D surface of E"}
 GRID = 120  # display grid, GRID × GRID: float32 z is 77 KB as base64 (150: 120 KB)
 START_DECIMALS = 3  # a click is rounded to the start sliders' step
@@ -86,9 +89,9 @@ def layout(**query):
               graph(FIGURES["clipping"], height=420), graph(FIGURES["loss"], height=420)]
     return page_frame(
         "The gradient cliff: clip the step, not the direction",
-        markdown_file(HERE / "cliff.md", className="intro"),
+        markdown_file(HERE / "cliff.md", PROSE, className="intro"),
         notices, controls, graphs, STATUS, QUERY,
-        below=markdown_file(HERE / "cliff_equations.md", className="equations"),
+        below=markdown_file(HERE / "cliff_equations.md", PROSE, className="equations"),
     )
 
 
@@ -106,10 +109,6 @@ def click_start(click) -> tuple[dict, list[str]]:
     return {k: round(v, START_DECIMALS) for k, v in values.items()}, []
 
 
-def fmt(v: float) -> str:
-    return f"{v:.4g}".replace("-", "−")
-
-
 def left_frame(path: np.ndarray) -> int | None:
     (w_lo, w_hi), (b_lo, b_hi) = DEFAULT_W_RANGE, DEFAULT_B_RANGE
     with np.errstate(invalid="ignore"):
@@ -125,9 +124,11 @@ def status(values, paths, cmp) -> list:
     k = int(np.argmax(plain.step_norm))
     big = float(plain.step_norm[k])
     if big > cap:
-        name = "exploding"
+        name = "exploding" if big >= EXPLODING_RATIO * cap else "stable"
         text = (f" plain GD's largest step is {fmt(big)} at iteration {k}: {fmt(big / cap)}× "
-                f"the clipped cap lr·threshold = {fmt(cap)}.")
+                f"the clipped cap lr·threshold = {fmt(cap)}"
+                + ("." if name == "exploding" else
+                   f": clipping acted, but no step reached {EXPLODING_RATIO}× the cap."))
     else:
         name = "stable"
         text = (f" ‖∇E‖ stayed below the threshold {fmt(thr)} on plain GD's path: clipping "
@@ -135,7 +136,8 @@ def status(values, paths, cmp) -> list:
     wall, slope = basin_crossing("b", w0, DEFAULT_X0)
     if slope > 1:
         where = (f"The wall at w₀ = {fmt(w0)} is at b = {fmt(wall)} (x₀ = {DEFAULT_X0:g} is "
-                 f"the unstable fixed point there), {fmt(abs(b0 - wall))} from the start.")
+                 f"the unstable fixed point there), {fmt(abs(b0 - wall))} "
+                 f"{'above' if wall > b0 else 'below'} the start in b.")
     else:
         where = (f"No wall at w₀ = {fmt(w0)}: w·σ'(x₀) = {fmt(slope)} < 1, x₀ is a stable "
                  "fixed point there.")

@@ -25,8 +25,8 @@ from app.cache import cached
 from components import dynamics_figures as figures
 from components.controls import control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
+from components import text
 from components.params import Choice, Number, ParamSet
-from engine.activations import sigma_prime
 from engine.chain import regime
 from engine.dynamics import (DEFAULT_B_SWEEP, DEFAULT_W_SWEEP, MAP_ACTIVATIONS, basin_crossing,
                              bifurcation_diagram, equilibrium_curve, fixed_points, folds, iterate,
@@ -100,7 +100,7 @@ def layout(**query):
 
 
 def fmt(v: float) -> str:
-    return f"{v:.5g}".replace("-", "−")
+    return text.fmt(v, 5)
 
 
 def fixed_point_text(fp, w, b) -> str:
@@ -126,38 +126,54 @@ def folds_text(fo, activation) -> str:
             "two stable fixed points coexist between them (bistable).")
 
 
-def crossing_text(param, crossing, slope, x0, T, lo, hi) -> str:
-    if not np.isfinite(crossing):
-        return f"x₀ = {fmt(x0)} is a fixed point for no value of {param}."
-    where = "" if lo <= crossing <= hi else " (outside the sweep range)"
-    head = f"x₀ = {fmt(x0)} is itself a fixed point at {param} = {fmt(crossing)}{where}, " \
-           f"multiplier w·σ'(x₀) = {fmt(slope)}: "
-    if abs(slope) > 1:
-        with np.errstate(over="ignore"):
-            peak = (abs(slope) ** T - 1) / (abs(slope) - 1)
-        return head + ("unstable, so x₀ sits on the basin boundary there. Crossing it flips x_T "
-                       f"between the attractors and |∂x_T/∂{param}| spikes (≈ Σ|w·σ'|ᵗ = "
-                       f"{peak:.3g} at the crossing) — at the boundary, not at a fold.")
-    return head + "stable there, so no boundary is crossed and there is no spike."
+def crossing_text(sweep, lo, hi) -> str:
+    """What happens where x₀ is itself a fixed point, from the engine's sweep: the exact value
+    of ∂x_T/∂θ there (the plotted curve passes through it) and the peak beside it."""
+    p, x0, m = sweep.param, sweep.x0, sweep.crossing_slope
+    if not np.isfinite(sweep.crossing):
+        return f"x₀ = {fmt(x0)} is a fixed point for no value of {p}."
+    where = "" if lo <= sweep.crossing <= hi else " (outside the sweep range)"
+    head = (f"x₀ = {fmt(x0)} is itself a fixed point at {p}* = {fmt(sweep.crossing)}{where}, "
+            f"multiplier m = w·σ'(x₀) = {fmt(m)}: ")
+    if abs(m) <= 1:
+        return head + "stable there, so no boundary is crossed and there is no spike."
+    if m > 1:
+        what = ("unstable, so x₀ sits on the basin boundary there: crossing it flips x_T "
+                "between the two attractors")
+    else:
+        what = ("unstable and m < −1, so the orbit oscillates away from x₀ onto a 2-cycle: "
+                "crossing it flips x_T between the cycle's two points")
+    # the geometric sum holds while the orbit sits on x₀; rounding can push it off first
+    factor = "" if p == "b" else "σ(x₀)·"
+    if np.isclose(sweep.crossing_gradient, sweep.crossing_sum, rtol=1e-6, atol=0):
+        value = (f"At {p}* the orbit stays at x₀ and every step multiplies by m, so "
+                 f"∂x_T/∂{p} = {factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_gradient)}")
+    else:
+        value = (f"At {p}* the recursion gives ∂x_T/∂{p} = {fmt(sweep.crossing_gradient)}; "
+                 f"{factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_sum)} would hold if the orbit "
+                 "stayed at x₀, but rounding pushes it off the unstable x₀ within T steps")
+    off = sweep.peak_at - sweep.crossing
+    peak = (f"; the largest |∂x_T/∂{p}| on the plotted grid is {fmt(abs(sweep.peak))}, "
+            f"{text.fmt(abs(off), 2)} {'below' if off < 0 else 'above'} {p}*"
+            if abs(sweep.peak) > abs(sweep.crossing_gradient) else "")
+    return head + what + ". " + value + peak + ". The spike is at the boundary, not at a fold."
 
 
 def status(values, fp, fo, sweep, current) -> list:
-    w, b, x0, T, p = values["w"], values["b"], values["x0"], values["T"], values["sweep"]
-    with np.errstate(all="ignore"):
-        factors = np.abs(w * sigma_prime(values["act"], current.x[:-1, 0]))
-    name, factor = regime(factors)
+    w, b, p = values["w"], values["b"], values["sweep"]
+    name, factor = regime(current.multipliers[:, 0])
     d = (current.dx_db if p == "b" else current.dx_dw)[-1, 0]
     return [
         html.Div(className="regime", children=[
             html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
-            html.Span(f" per-step factor |w·σ'(xₜ)| ≈ {factor:.4g} (geometric mean); "
-                      f"∂x_T/∂x₀ = {current.dx_dx0[-1, 0]:.4g}; at {p} = {fmt(values[p])}: "
-                      f"x_T = {current.x[-1, 0]:.5g}, ∂x_T/∂{p} = {d:.4g}"),
+            html.Span(f" per-step factor |w·σ'(xₜ₋₁)| ≈ {text.fmt(factor)} (geometric mean over "
+                      f"the T steps); ∂x_T/∂x₀ = {text.fmt(current.dx_dx0[-1, 0])}; at "
+                      f"{p} = {fmt(values[p])}: x_T = {fmt(current.x[-1, 0])}, "
+                      f"∂x_T/∂{p} = {text.fmt(d)}", id=f"{PAGE}-summary"),
         ]),
         html.P(fixed_point_text(fp, w, b), id=f"{PAGE}-fixed-points"),
         html.P(folds_text(fo, values["act"]), id=FOLDS_TEXT),
-        html.P(crossing_text(p, sweep.crossing, sweep.crossing_slope, x0, T,
-                             values["lo"], values["hi"]), id=f"{PAGE}-crossing"),
+        html.P(crossing_text(sweep, values["lo"], values["hi"]), id=f"{PAGE}-crossing"),
     ]
 
 

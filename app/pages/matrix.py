@@ -9,6 +9,7 @@ from components import chain_figures
 from components.controls import control_id, control_panel, dropdown, slider
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
 from components.params import Choice, Number, NumberList, ParamSet
+from components.text import fmt
 from engine.activations import ACTIVATIONS
 from engine.chain import matrix_chain, regime, spectrum
 
@@ -69,7 +70,7 @@ def layout(**query):
 
 
 def overflow_notices(chain, n: int) -> list[str]:
-    if chain.first_nonfinite_activation is None and chain.first_nonfinite_gradient is None:
+    if chain.first_nonfinite_activation is None and chain.deepest_nonfinite_gradient is None:
         return []
     where = chain.first_nonfinite_activation
     return ["Values overflowed the float64 range"
@@ -88,11 +89,11 @@ def render(eig: list, d: int, rot: float, nn: float, n: int, act: str, seed: int
     rho = float(np.max(np.abs(lam)))
     badge = html.Div(className="regime", children=[
         html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
-        html.Span(f" spectral radius ρ = {rho:.4g}; measured gradient factor per layer "
-                  f"‖∂aₙ/∂a₀‖^(1/n) ≈ {factor:.4g}"),
+        html.Span(f" spectral radius ρ = {fmt(rho)}; measured gradient factor per layer "
+                  f"‖∂aₙ/∂a₀‖₂^(1/n) ≈ {fmt(factor)}", id=f"{PAGE}-summary"),
     ])
     return (chain_figures.matrix_norms(chain), chain_figures.matrix_gradients(chain),
-            chain_figures.matrix_eigen_components(chain), chain_figures.eigenvalue_plane(chain),
+            chain_figures.matrix_eigen_components(chain, act), chain_figures.eigenvalue_plane(chain),
             badge, notice_list(overflow_notices(chain, n), kind="overflow"))
 
 

@@ -4,16 +4,88 @@ Each step's prose, equation and "try this" prompt live in tour.md (one `## ` sec
 step); the live figure is the step's page embedded with that step's preset state, and
 "open in full page" goes to the page in the same state. ← and → move between steps
 (assets/gradlab.js); the step is in the URL.
+
+A number in the prose that depends on the step's state is never typed: tour.md writes
+{{name}}, and the step's `facts` computes it from the engine for that state, through the
+page's own functions (tests/app/test_claims.py holds each sentence against the figure data).
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlencode
 
 import dash
+import numpy as np
 from dash import dcc, html, register_page
 
 from components.params import Number, ParamSet
+from components.text import fill, fmt
 from components.theme import LOOK_FLAGS
+
+
+def _chain(state):
+    from app.pages import chain
+    values, _ = chain.PARAMS.parse(state)
+    return chain.reference_chain(**values)
+
+
+def chain_facts(state) -> dict:
+    c = _chain(state)
+    return {"w": state["w"], "n": state["n"], "first": c.backprop[1], "input": c.backprop[0],
+            "grad": c.grad_w[0], "a_n": c.activations[-1], "grad_first": c.grad_w[0],
+            "grad_last": c.grad_w[-1], "bound": c.backprop_bound[0]}
+
+
+def matrix_facts(state) -> dict:
+    from app.pages import matrix
+    from engine.chain import matrix_chain, spectrum
+    v, _ = matrix.PARAMS.parse(state)
+    chain = matrix_chain(spectrum(v["eig"], v["d"], v["rot"]), v["n"], v["act"], v["nn"], v["seed"])
+    last = chain.eigen_coordinates[-1]
+    order = np.argsort(-last)
+    return {"eig": ", ".join(fmt(e) for e in v["eig"]), "n": v["n"],
+            "lead": chain.eigenvalues[order[0]].real, "ratio": last[order[0]] / last[order[1]]}
+
+
+def _rnn(state):
+    from app.pages import rnn
+    values, _ = rnn.PARAMS.parse(state)
+    return values, rnn.engine_args(values)
+
+
+def bptt_facts(state) -> dict:
+    from engine.rnn import bptt
+    _, args = _rnn(state)
+    r = bptt(**args)
+    return {"bound_factor": r.gamma * r.w_norm, "end": r.jacobian_norms[-1], "rate": r.rate}
+
+
+def remedy_facts(state) -> dict:
+    from components.rnn_figures import CELL_LABELS
+    from engine.rnn import gradient_flow
+    values, args = _rnn(state)
+    first = {cell: curve[0] for cell, curve in gradient_flow(values["cells"], **args).items()}
+    best = min((c for c in first if c != "rnn"), key=lambda c: abs(np.log10(first[c])))
+    return {"T": values["T"], "rnn": first["rnn"], "lstm": first["lstm"], "best": first[best],
+            "best_cell": CELL_LABELS[best]}
+
+
+def dynamics_facts(state) -> dict:
+    from app.pages import dynamics
+    values, _ = dynamics.parse(state)
+    sweep = dynamics.compute(values)["sweep"]
+    return {"x0": values["x0"], "crossing": sweep.crossing, "at_crossing": sweep.crossing_gradient,
+            "peak": sweep.peak, "edge": max(abs(sweep.dxT[0]), abs(sweep.dxT[-1]))}
+
+
+def cliff_facts(state) -> dict:
+    from app.pages import cliff
+    from engine.cliff import descend_many
+    v, _ = cliff.PARAMS.parse(state)
+    plain = descend_many(v["w0"], v["b0"], v["lr"], v["steps"], ("plain",), v["clip"])[0]
+    big, cap = float(np.max(plain.step_norm)), v["lr"] * v["clip"]
+    return {"big": big, "cap": cap, "ratio": big / cap}
 
 
 @dataclass(frozen=True)
@@ -21,24 +93,31 @@ class Step:
     page: str      # the full page's path
     figure: str    # the figure's id on that page
     state: dict    # the page's URL parameters for this step
+    facts: Callable[[dict], dict] | None = None  # the {{name}}s of its prose, from the engine
 
 
 STEPS = (
-    Step("/chain", "chain-gradients", {"w": 0.9, "b": 0, "x": 1, "n": 50, "act": "identity"}),
-    Step("/chain", "chain-gradients", {"w": 1, "b": 0.1, "x": 1, "n": 50, "act": "identity"}),
-    Step("/chain", "chain-gradients", {"w": 1.1, "b": 0, "x": 1, "n": 50, "act": "identity"}),
+    Step("/chain", "chain-backprop", {"w": 0.9, "b": 0, "x": 1, "n": 50, "act": "identity"},
+         chain_facts),
+    Step("/chain", "chain-backprop", {"w": 1, "b": 0.1, "x": 1, "n": 50, "act": "identity"},
+         chain_facts),
+    Step("/chain", "chain-backprop", {"w": 1.1, "b": 0, "x": 1, "n": 50, "act": "identity"},
+         chain_facts),
     Step("/matrix", "matrix-components",
-         {"eig": "1.05,0.9,0.5", "d": 3, "rot": 0, "nn": 0, "n": 60, "act": "identity", "seed": 0}),
-    Step("/chain", "chain-gradients", {"w": 2, "b": 0, "x": 0.5, "n": 30, "act": "sigmoid"}),
+         {"eig": "1.05,0.9,0.5", "d": 3, "rot": 0, "nn": 0, "n": 60, "act": "identity", "seed": 0},
+         matrix_facts),
+    Step("/chain", "chain-backprop", {"w": 2, "b": 0, "x": 0.5, "n": 30, "act": "sigmoid"},
+         chain_facts),
     Step("/rnn", "rnn-norms", {"act": "tanh", "d": 32, "T": 100, "init": "spectral", "rho": 1.1,
-                               "seed": 0, "cells": "rnn,lstm"}),
+                               "seed": 0, "cells": "rnn,lstm"}, bptt_facts),
     Step("/dynamics", "dynamics-gradient",
          {"w": 5, "b": -2.5, "x0": 0.5, "T": 50, "act": "sigmoid", "sweep": "b", "lo": -3.5,
-          "hi": -1.5}),
-    Step("/cliff", "cliff-surface", {"w0": 4.6, "b0": -2.365, "lr": 0.1, "clip": 1, "steps": 100,
-                                     "view": "2d"}),
+          "hi": -1.5}, dynamics_facts),
+    Step("/cliff", "cliff-stepsizes", {"w0": 4.6, "b0": -2.365, "lr": 0.1, "clip": 1,
+                                       "steps": 100, "view": "2d"}, cliff_facts),
     Step("/rnn", "rnn-flow", {"act": "tanh", "d": 32, "T": 100, "init": "spectral", "rho": 1.0,
-                              "seed": 0, "cells": "rnn,lstm,gru,irnn,orthogonal,residual,layernorm"}),
+                              "seed": 0, "cells": "rnn,lstm,gru,irnn,orthogonal,residual,layernorm,attention"},
+         remedy_facts),
     Step("/train", "train-heatmap",  # the engine's "vanishing" preset
          {"kind": "ff", "task": "spirals", "depth": 30, "width": 32, "act": "sigmoid",
           "init": "small_normal", "norm": "none", "res": "off", "opt": "sgd", "lr": 0.005,
@@ -47,6 +126,15 @@ STEPS = (
 TEXT = Path(__file__).with_name("tour.md").read_text(encoding="utf-8")
 SECTIONS = ["## " + s.strip().removeprefix("## ") for s in TEXT.split("\n## ") if s.strip()]
 assert len(SECTIONS) == len(STEPS), "tour.md needs one section per step"
+
+
+@lru_cache(maxsize=None)
+def step_text(n: int) -> str:
+    """Step n's markdown with every {{name}} replaced by the engine's value for its state
+    (computed once per process: a step's state is fixed)."""
+    step = STEPS[n - 1]
+    facts = step.facts(step.state) if step.facts else {}
+    return fill(SECTIONS[n - 1], facts)
 PARAMS = ParamSet((Number("step", "step", 1, 1, len(STEPS), integer=True),))
 
 register_page(__name__, path="/tour", name="Guided tour", title="Guided tour · GradLab", order=0.5,
@@ -81,7 +169,7 @@ def layout(**query):
             step_link(n + 1, "next →", "tour-next"),
         ]),
         html.Div(className="tour-step", children=[
-            dcc.Markdown(SECTIONS[n - 1], mathjax=True, className="tour-text"),
+            dcc.Markdown(step_text(n), mathjax=True, className="tour-text"),
             html.Div(className="tour-figure-box", children=[
                 html.Iframe(src=embed, className="tour-figure", id="tour-figure",
                             title=f"live figure for step {n}"),

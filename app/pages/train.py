@@ -67,8 +67,8 @@ from components.layout import (graph, markdown_file, mirror_query_to_url, notice
 from components.params import Choice, Number, ParamSet
 from engine.activations import ACTIVATIONS
 from engine.training import (CELLS, CLIPS, FF_TASKS, INITS, NORMS, OPTIMIZERS, PRESETS,
-                             REC_INITS, RNN_TASKS, FFConfig, RNNConfig, Run, config_from_dict,
-                             lr_zero_twin)
+                             REC_INITS, RNN_TASKS, SMALL_STD, FFConfig, RNNConfig, Run,
+                             config_from_dict, lr_zero_twin)
 
 PAGE = "train"
 HERE = Path(__file__).parent
@@ -117,6 +117,9 @@ ENGINE_NAMES = {"act": "activation", "res": "residual", "opt": "optimizer", "mom
                 "tau": "clip_threshold", "batch": "batch_size", "T": "seq_len",
                 "rinit": "rec_init", "gain": "rec_gain", "alpha": "omega_alpha"}
 NUMBER_BOXES = {"lr", "tau", "alpha"}  # typed, not slid: they span decades
+PROSE = {"small_std": SMALL_STD, "line_steps": train_figures.MAX_LINE_COLS,  # train_equations.md
+         "heat_steps": train_figures.MAX_HEAT_COLS, "heat_rows": train_figures.MAX_HEAT_ROWS,
+         "hist_rows": train_figures.MAX_HIST_ROWS}
 EVALUATIONS, HISTOGRAMS = 50, 16  # per run, about: eval_every and hist_every follow steps
 EMIT_EVERY_S = 0.4  # the run sends a snapshot this often …
 INTERVAL_MS = 400   # … and the browser asks for it this often
@@ -126,10 +129,10 @@ LABELS = {
     "kind": {"ff": "feed-forward (deep MLP)", "rnn": "recurrent (RNN / LSTM / GRU)"},
     "task": {"spirals": "two spirals (classes)", "regression": "2-D regression",
              "temporal_order": "temporal order (4 classes)", "adding": "adding problem"},
-    "init": {"zeros": "zeros", "small_normal": "small normal N(0, 0.01²)",
+    "init": {"zeros": "zeros", "small_normal": f"small normal N(0, {SMALL_STD:g}²)",
              "large_normal": "large normal N(0, 1)", "xavier": "Xavier (Glorot)",
              "he": "He (Kaiming)", "orthogonal": "orthogonal"},
-    "res": {"off": "off", "on": "on: h ← h + σ(…)"},
+    "res": {"off": "off", "on": "on: h ← h + σ(N(Wh + b)), layers 2…L"},
     "clip": {"none": "none", "norm": "norm: g ← g·min(1, τ/‖g‖)",
              "value": "value: gᵢ ← clamp(gᵢ, −τ, τ)"},
     "rinit": {"orthogonal": "orthogonal × gain", "normal": "normal N(0, 1/H) × gain",
@@ -247,7 +250,7 @@ def progress_text(snap: dict, final: bool) -> str:
     if final:
         return f"Done: {done} of {total} steps in {elapsed:.1f} s."
     left = elapsed / max(done, 1) * (total - done)
-    return f"Step {done} of {total} · {elapsed:.1f} s · about {left:.0f} s left"
+    return f"{done} of {total} steps done · {elapsed:.1f} s · about {left:.0f} s left"
 
 
 def run_status(snap: dict, notices: list[str], final: bool):
@@ -419,7 +422,7 @@ def layout(**query_args):
                             html.Div(graphs["heatmap"], style=wide), graphs["grads"],
                             graphs["weights"], hist], STATUS, QUERY,
         below=html.Div([
-            markdown_file(HERE / "train_equations.md", className="equations"),
+            markdown_file(HERE / "train_equations.md", PROSE, className="equations"),
             dcc.Store(id=TAB, data=secrets.token_hex(16)),
             dcc.Store(id=HISTS), dcc.Store(id=PICK), dcc.Store(id=BEAT), dcc.Store(id=WATCH),
             dcc.Interval(id=WATCHDOG, interval=WATCHDOG_MS, disabled=True),

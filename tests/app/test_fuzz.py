@@ -827,7 +827,12 @@ def test_every_page_url_serves_the_app_for_any_query(quiet_app, app_errors, page
     url = dash_app.config.requests_pathname_prefix.rstrip("/") + path + search
     response, raw = send(quiet_app, "GET pages", "GET", url)
     context = f"GET {url[:300]!r} ({len(url)} chars)"
-    check_answer(response, raw, app_errors, False, context, expect_json=False)
+    # A "query" without its "?" lengthens the path; Flask's path converter matches no line
+    # break, so such a path is no page: a short 404, as for any unknown URL Flask refuses.
+    not_a_page = re.search(r"%0[AD]", url.partition("?")[0], re.I) is not None
+    check_answer(response, raw, app_errors, not_a_page, context, expect_json=False)
+    if not_a_page and response.status_code == 404:
+        return
     assert response.status_code == 200, context
     assert response.mimetype == "text/html", context
     html = raw.decode("utf-8", "replace")

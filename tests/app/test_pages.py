@@ -32,10 +32,18 @@ def test_chain_callback_returns_engine_values(client):
     closed = scalar_chain(1.1, 0.2, 1.0, 30, "tanh")
     auto = scalar_chain_autograd(1.1, 0.2, 1.0, 30, "tanh")
     grads = figure_traces(response, "chain-gradients")
-    np.testing.assert_array_equal(trace_named(grads, "closed form")["customdata"], closed.grad_w)
-    np.testing.assert_array_equal(trace_named(grads, "autograd")["customdata"], auto.grad_w)
+    np.testing.assert_array_equal(trace_named(grads, "chain rule")["customdata"], closed.grad_w)
+    np.testing.assert_array_equal(trace_named(grads, "torch autograd")["customdata"], auto.grad_w)
+    np.testing.assert_array_equal(trace_named(grads, "bound")["y"], closed.grad_w_bound)
+    backprop = figure_traces(response, "chain-backprop")
+    np.testing.assert_array_equal(trace_named(backprop, "chain rule")["customdata"],
+                                  closed.backprop)
+    np.testing.assert_array_equal(trace_named(backprop, "torch autograd")["customdata"],
+                                  auto.backprop)
+    np.testing.assert_array_equal(trace_named(backprop, "bound")["y"], closed.backprop_bound)
     acts = figure_traces(response, "chain-activations")
-    np.testing.assert_array_equal(trace_named(acts, "closed form")["customdata"], closed.activations)
+    np.testing.assert_array_equal(trace_named(acts, "forward pass in numpy")["customdata"],
+                                  closed.activations)
     assert response["response"]["chain-query"]["data"] == "?w=1.1&b=0.2&x=1&n=30&act=tanh"
     assert "vanishing" in status_text(response, "chain")  # tanh' < 1 pulls 1.1 below 1
 
@@ -101,8 +109,8 @@ def test_matrix_bad_values(client, field, bad, shown):
     {},
     {"output": "chain-activations.figure"},
     {"output": "nonexistent.figure", "outputs": {"id": "x", "property": "y"}, "inputs": []},
-    {"output": "..chain-activations.figure...chain-gradients.figure...chain-status.children"
-               "...chain-query.data..", "inputs": "notalist"},
+    {"output": "..chain-activations.figure...chain-backprop.figure...chain-gradients.figure"
+               "...chain-status.children...chain-query.data..", "inputs": "notalist"},
     [1, 2, 3],
     "just a string",
 ])

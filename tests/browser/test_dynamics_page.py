@@ -31,7 +31,7 @@ def test_dynamics_page_shows_the_url_state_and_follows_the_slider(gradlab):
     assert len([n for n in fan if n.startswith("b = ")]) == 15
     folds = gradlab.find_element("#dynamics-folds").text
     assert "b = −2.6556 and −2.3444" in folds
-    assert "b = −2.6123" in gradlab.find_element("#dynamics-crossing").text
+    assert "b* = −2.6123" in gradlab.find_element("#dynamics-crossing").text
 
     nudge_slider(gradlab, "dynamics-w", presses=3)  # 5 → 5.03
     moved = sweep(5.03)

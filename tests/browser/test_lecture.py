@@ -14,6 +14,9 @@ from tests.browser import helpers
 from tests.browser.helpers import browser_errors, plotted, wait_for_plotted
 
 
+TANH_LINE = "chain rule in numpy aₗ₋₁·σ′(hₗ)·∂aₙ/∂aₗ"
+
+
 def close_to(expected):
     return helpers.close_to(expected, field="customdata")
 
@@ -27,16 +30,16 @@ def test_tour_steps_show_their_preset_and_arrow_keys_move(gradlab):
     gradlab.driver.get(gradlab.server_url + "/tour?step=1")
     gradlab.wait_for_text_to_equal("#tour-count", "step 1 of 10")
     in_tour_frame(gradlab)
-    wait_for_plotted(gradlab, "chain-gradients", "closed form",
-                     close_to(scalar_chain(0.9, 0, 1, 50, "identity").grad_w))
+    wait_for_plotted(gradlab, "chain-backprop", "closed form wⁿ⁻ˡ",
+                     close_to(scalar_chain(0.9, 0, 1, 50, "identity").backprop))
     gradlab.driver.switch_to.default_content()
 
     gradlab.find_element("body").send_keys(Keys.ARROW_RIGHT)
     gradlab.wait_for_text_to_equal("#tour-count", "step 2 of 10")
     assert "step=2" in gradlab.driver.current_url
     in_tour_frame(gradlab)
-    wait_for_plotted(gradlab, "chain-gradients", "closed form",
-                     close_to(scalar_chain(1.0, 0.1, 1, 50, "identity").grad_w))
+    wait_for_plotted(gradlab, "chain-backprop", "closed form wⁿ⁻ˡ",
+                     close_to(scalar_chain(1.0, 0.1, 1, 50, "identity").backprop))
     gradlab.driver.switch_to.default_content()
 
     gradlab.find_element("body").send_keys(Keys.ARROW_LEFT)
@@ -85,7 +88,7 @@ def test_embed_snippet_renders_on_another_origin(gradlab, other_origin):
     folder, origin = other_origin
     gradlab.driver.get(gradlab.server_url + "/chain?w=1.2&n=20&act=tanh")
     expected = scalar_chain(1.2, 0, 1, 20, "tanh").grad_w
-    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(expected))
+    wait_for_plotted(gradlab, "chain-gradients", TANH_LINE, close_to(expected))
     gradlab.find_element("[data-embed-figure='chain-gradients']").click()
     snippet = gradlab.find_element("#chain-gradients").find_element(
         By.XPATH, "..//textarea[contains(@class, 'embed-snippet')]").get_attribute("value")
@@ -95,7 +98,7 @@ def test_embed_snippet_renders_on_another_origin(gradlab, other_origin):
 
     gradlab.driver.get(origin + "/course.html")
     gradlab.driver.switch_to.frame(gradlab.driver.find_element(By.TAG_NAME, "iframe"))
-    wait_for_plotted(gradlab, "chain-gradients", "closed form", close_to(expected))
+    wait_for_plotted(gradlab, "chain-gradients", TANH_LINE, close_to(expected))
     gradlab.driver.switch_to.default_content()
     assert browser_errors(gradlab) == []
 

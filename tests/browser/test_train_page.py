@@ -84,7 +84,7 @@ def test_a_run_whose_worker_dies_is_reported_as_failed_and_start_comes_back(grad
 
     start_button.click()  # ready again: a new run streams and replaces the banner
     until(lambda: gradlab.find_element(f"#{train.STOP}").is_enabled(), 20, "the new run goes")
-    until(lambda: gradlab.find_element(f"#{train.PROGRESS_TEXT}").text.startswith("Step "), 30,
+    until(lambda: gradlab.find_element(f"#{train.PROGRESS_TEXT}").text.endswith(" left"), 30,
           "the new run reports")
     assert not gradlab.find_elements(f"#{train.PAGE}-failed")
     gradlab.find_element(f"#{train.STOP}").click()

@@ -1,7 +1,8 @@
 import numpy as np
 
 from components import chain_figures
-from engine.chain import matrix_chain, scalar_chain, scalar_chain_autograd, spectrum
+from engine.chain import (identity_chain_closed_form, matrix_chain, scalar_chain,
+                          scalar_chain_autograd, spectrum)
 
 
 def traces(fig):
@@ -12,7 +13,8 @@ def test_scalar_gradient_figure_plots_engine_values():
     args = (0.8, 0.1, -1.0, 40, "tanh")
     closed, auto = scalar_chain(*args), scalar_chain_autograd(*args)
     fig = chain_figures.scalar_gradients(closed, auto)
-    line, markers = traces(fig)["closed form"], traces(fig)["autograd (▲ +, ▼ −)"]
+    line = traces(fig)["chain rule in numpy aₗ₋₁·σ′(hₗ)·∂aₙ/∂aₗ"]
+    markers = traces(fig)["torch autograd (▲ +, ▼ −)"]
     np.testing.assert_array_equal(line.x, np.arange(1, 41))
     np.testing.assert_array_equal(line.y, np.abs(closed.grad_w))
     np.testing.assert_array_equal(line.customdata, closed.grad_w)  # sign kept for hover
@@ -20,12 +22,28 @@ def test_scalar_gradient_figure_plots_engine_values():
     expected = np.where(auto.grad_w > 0, "triangle-up", "triangle-down")
     assert list(markers.marker.symbol) == list(expected)
     assert fig.layout.yaxis.type == "log"
+    bound = traces(fig)["bound γ|aₗ₋₁|(γ|w|)ⁿ⁻ˡ, γ = 1"]
+    np.testing.assert_array_equal(bound.y, closed.grad_w_bound)
+
+
+def test_backprop_figure_plots_the_seeds_formula_against_autograd():
+    closed, auto = identity_chain_closed_form(0.9, 0.0, 1.0, 50), scalar_chain_autograd(0.9, 0.0, 1.0, 50)
+    fig = traces(chain_figures.scalar_backprop(closed, auto))
+    line = fig["closed form wⁿ⁻ˡ"]
+    np.testing.assert_array_equal(line.x, np.arange(51))
+    np.testing.assert_allclose(line.customdata, 0.9 ** (50 - np.arange(51)), rtol=1e-15)
+    np.testing.assert_array_equal(fig["torch autograd (▲ +, ▼ −)"].customdata, auto.backprop)
+    # σ = identity: γ = 1, so the bound is the formula itself
+    np.testing.assert_allclose(fig["bound (γ|w|)ⁿ⁻ˡ, γ = 1"].y, line.y, rtol=1e-14)
+    sig = scalar_chain(2.0, 0.0, 0.5, 30, "sigmoid")
+    bound = traces(chain_figures.scalar_backprop(sig, sig))["bound (γ|w|)ⁿ⁻ˡ, γ = ¼"]
+    np.testing.assert_allclose(bound.y, 0.5 ** (30 - np.arange(31)), rtol=1e-15)
 
 
 def test_overflow_is_marked_not_dropped():
     closed = scalar_chain(1.5, 0.0, 1.0, 2000)
     fig = chain_figures.scalar_activations(closed, closed)
-    line = traces(fig)["closed form"]
+    line = traces(fig)["forward pass in numpy"]
     finite = closed.first_nonfinite_activation
     assert np.all(np.isnan(line.y[finite:]))  # a gap on the log axis...
     overflow = traces(fig)["a overflowed"]      # ...and a red × for each overflowed layer
@@ -61,9 +79,14 @@ def test_matrix_figures_plot_engine_values():
     np.testing.assert_allclose(grads["ρ^(n−l), ρ = 1.05"].y, 1.05 ** (40 - np.arange(41)))
     norms = traces(chain_figures.matrix_norms(chain))
     np.testing.assert_array_equal(norms["‖aₗ‖₂"].y, chain.activation_norms)
-    comps = chain_figures.matrix_eigen_components(chain)
+    comps = chain_figures.matrix_eigen_components(chain, "tanh")
     names = [t.name for t in comps.data if t.showlegend is not False]
     assert names == ["λ = 0.909 ± 0.525i", "λ = 0.9", "λ = 0.5"]  # the pair appears once
+    assert len(comps.data) == 3  # no |c||λ|ˡ prediction for a nonlinear σ: it would be wrong
+    linear = matrix_chain(spectrum((1.05, 0.9, 0.5), 4, 30.0), 40, "identity", 1.0, 2)
+    dashed = {t.name: t for t in chain_figures.matrix_eigen_components(linear, "identity").data
+              if t.line.dash == "dash"}
+    np.testing.assert_array_equal(dashed["λ = 0.9: |c|·|λ|ˡ"].y, linear.eigen_prediction[:, 2])
     plane = traces(chain_figures.eigenvalue_plane(chain))["λᵢ"]
     np.testing.assert_allclose(plane.x + 1j * plane.y, chain.eigenvalues)
     colors = plane.marker.color

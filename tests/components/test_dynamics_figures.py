@@ -210,8 +210,8 @@ def test_clip_arrows_draw_raw_and_clipped_gradients_with_their_angles(paths):
     np.testing.assert_array_equal([raw.x[1], raw.y[1]], cmp.raw)
     np.testing.assert_array_equal([by_norm.x[1], by_norm.y[1]], cmp.by_norm)
     np.testing.assert_array_equal([by_value.x[1], by_value.y[1]], cmp.by_value)
-    assert by_norm.name.endswith(f"{cmp.angle_by_norm:.1f}°") and cmp.angle_by_value > 5
-    assert by_value.name.endswith(f"{cmp.angle_by_value:.1f}°")
+    assert by_norm.name.endswith(f"{cmp.angle_by_norm:.1f}° from raw") and cmp.angle_by_value > 5
+    assert by_value.name.endswith(f"{cmp.angle_by_value:.1f}° from raw")
     assert len(names) == 3
     assert "runs off the panel" in texts(fig)  # ‖g‖ = 75 on a panel framed at the threshold
     assert fig.layout.xaxis.range[1] == pytest.approx(1.25 * max(cmp.norm_by_value, 1.0))

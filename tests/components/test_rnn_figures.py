@@ -81,12 +81,12 @@ def test_steps_shown_keep_both_ends(T, shown):
 def test_singular_values_are_the_engines_and_at_most_six_of_them():
     small = bptt("sigmoid", 4, 30, "singular", 2.0, 1)
     fig = rnn_figures.singular_value_plot(small)
-    assert [t.name for t in fig.data] == ["σ₁", "σ₂", "σ₃", "σ₄"]
+    assert [t.name for t in fig.data] == ["s₁", "s₂", "s₃", "s₄"]
     for i, t in enumerate(fig.data):
         np.testing.assert_array_equal(t.y, small.singular_values[:, i])
     wide = bptt("tanh", 40, 20, "spectral", 1.1, 1)
     fig = rnn_figures.singular_value_plot(wide)
-    assert [t.name for t in fig.data] == ["σ₁", "σ₉", "σ₁₇", "σ₂₄", "σ₃₂", "σ₄₀"]
+    assert [t.name for t in fig.data] == ["s₁", "s₉", "s₁₇", "s₂₄", "s₃₂", "s₄₀"]
     np.testing.assert_array_equal(fig.data[-1].y, wide.singular_values[:, 39])
     assert fig.layout.title.subtitle.text == "6 of 40 shown"
 
@@ -103,6 +103,19 @@ def test_flow_figure_has_one_curve_per_cell_and_lstm_differs_from_vanilla():
     assert lstm[40] == rnn[40] == pytest.approx(1.0)  # ∂L/∂h_T = u
     assert not np.allclose(lstm, rnn, rtol=1e-3)
     assert len(set(rnn_figures.CELL_COLORS.values())) == len(CELLS)
+
+
+def test_attention_curve_is_plotted_with_its_own_label_and_colour():
+    flow = gradient_flow(("rnn", "attention"), "tanh", 8, 30, "spectral", 1.1, 0)
+    fig = rnn_figures.gradient_flow_plot(flow, 30)
+    assert [t.name for t in fig.data] == ["vanilla RNN", "attention"]
+    curve = traces(fig)["attention"]
+    np.testing.assert_array_equal(curve.x, np.arange(31))
+    np.testing.assert_array_equal(curve.y, flow["attention"])
+    assert curve.y[30] == pytest.approx(1.0) and curve.legendgroup == "attention"
+    assert curve.line.color == rnn_figures.CELL_COLORS["attention"]
+    assert tuple(rnn_figures.CELL_LABELS) == CELLS  # every cell has a label, in CELLS' order
+    assert rnn_figures.CELL_LABELS["attention"] == "attention"
 
 
 def test_flow_figure_without_cells_says_what_to_do():
@@ -150,7 +163,8 @@ CELL_LIST = ChoiceList("cells", "cells", ("rnn", "lstm"), CELLS)
     ("", (), None),                                     # nothing ticked is a valid choice
     ([], (), None),
     ("rnn,transformer", ("rnn",), "cells: transformer is not one of rnn, lstm, gru, irnn, "
-                                  "orthogonal, residual, layernorm; using rnn."),
+                                  "orthogonal, residual, layernorm, attention; using rnn."),
+    ("attention,rnn", ("rnn", "attention"), None),
     ("bogus", ("rnn", "lstm"), "cells: bogus is not one of"),
     ([1, None, "gru"], ("gru",), "cells: 1, None are not one of"),
     ({"rnn": 1}, ("rnn", "lstm"), "is not a list of names from rnn, lstm"),

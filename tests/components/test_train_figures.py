@@ -79,14 +79,14 @@ def test_snapshot_and_figures_carry_the_records(ff, monkeypatch):
     np.testing.assert_array_equal(loss["LR = 0 twin"].y, np.float32([twins[i].loss for i in cols]))
     # lr = 0: the twin's weights never move; its loss only changes with the batch
     assert twins[0].weight_norms == twins[-1].weight_norms
-    assert "Ω (regulariser)" not in loss
+    assert "Ω (regulariser, unweighted)" not in loss
 
     grads = traces(tf.grad_lines_figure(snap))
     for g, name in zip((0, 2, 4), ("layer 1", "layer 3", "output")):
         # float32 when every value fits (components.figures.compact), else float64
         np.testing.assert_array_equal(grads[name].y,
                                       compact([recs[i].grad_norms[g] for i in cols]))
-    np.testing.assert_array_equal(grads["all ‖∂E/∂θ‖"].y,
+    np.testing.assert_array_equal(grads["all parameters ‖∂E/∂θ‖"].y,
                                   compact([recs[i].grad_norm_total for i in cols]))
     weights = traces(tf.weight_lines_figure(snap))
     np.testing.assert_array_equal(weights["layer 3"].y,
@@ -134,9 +134,9 @@ def test_rnn_snapshot_has_omega_clipping_and_the_spectral_norm(rnn):
     hist, recs, _ = rnn
     snap = hist.snapshot()
     loss = traces(tf.loss_figure(snap))
-    np.testing.assert_array_equal(loss["Ω (regulariser)"].y, np.float32([r.omega for r in recs]))
+    np.testing.assert_array_equal(loss["Ω (regulariser, unweighted)"].y, np.float32([r.omega for r in recs]))
     weights = traces(tf.weight_lines_figure(snap))
-    np.testing.assert_array_equal(weights["‖W_rec‖₂"].y, compact([r.rec_weight_norm for r in recs]))
+    np.testing.assert_array_equal(weights["‖W_rec‖₂ (LSTM/GRU: gates stacked)"].y, compact([r.rec_weight_norm for r in recs]))
     assert set(weights) >= {"W_in", "W_rec", "bias", "W_out"}
     grad_fig = tf.grad_lines_figure(snap)
     assert list(traces(grad_fig)["clipped to τ = 0.5"].y) == [0.5, 0.5]

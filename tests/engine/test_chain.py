@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 
 from engine.activations import ACTIVATIONS
 from engine.chain import (
-    block_diagonal, eigenbasis, identity_chain_closed_form, matrix_chain, matrix_chain_autograd,
-    per_layer_factor, regime, scalar_chain, scalar_chain_autograd, spectrum,
+    block_diagonal, eigenbasis, geometric_sum, identity_chain_closed_form, matrix_chain,
+    matrix_chain_autograd, regime, scalar_chain, scalar_chain_autograd, spectrum,
 )
 
 RTOL = 1e-9
@@ -39,33 +39,84 @@ def test_scalar_chain_closed_form_equals_autograd(params, x, act):
     assert_close(closed.grad_w, auto.grad_w)
     assert_close(closed.grad_b, auto.grad_b)
     assert_close(closed.grad_x, auto.grad_x)
+    assert_close(closed.backprop, auto.backprop)
+    assert closed.backprop[-1] == auto.backprop[-1] == 1.0  # ∂a_n/∂a_n
+    # the bounds hold for every layer: |∂a_n/∂a_l| ≤ ∏ γ|w_j|, |∂a_n/∂w_l| ≤ γ|a_{l−1}|·that
+    assert np.all(np.abs(auto.backprop) <= closed.backprop_bound * (1 + 1e-12) + 1e-300)
+    assert np.all(np.abs(auto.grad_w) <= closed.grad_w_bound * (1 + 1e-12) + 1e-300)
 
 
-@pytest.mark.parametrize("w", [0.5, 0.9, 1.0, 1.1, 1.5, -0.7])
+@pytest.mark.parametrize("w", [0.5, 0.9, 1.0, 1.1, 1.5, -0.7, 0.0])
 @pytest.mark.parametrize("b", [0.0, 0.3])
-def test_identity_chain_known_forms(w, b):
+def test_identity_closed_forms_equal_autograd(w, b):
+    """The seed's formulas a_l = wˡx + b(wˡ−1)/(w−1), ∂a_n/∂a_l = w^(n−l),
+    ∂a_n/∂w_l = a_{l−1}w^(n−l) against torch autograd and against numpy's pass."""
     x, n = 0.8, 25
-    chain = scalar_chain(w, b, x, n)
-    a_n, grad_w = identity_chain_closed_form(w, b, x, n)
-    assert chain.activations[-1] == pytest.approx(a_n, rel=1e-12)
-    # ∂a_n/∂w_i = a_{i−1}·w^{n−i}
-    assert_close(chain.grad_w, grad_w, rtol=1e-12)
-    assert_close(chain.grad_w, chain.activations[:-1] * w ** (n - np.arange(1, n + 1)), rtol=1e-12)
-    assert chain.grad_x == pytest.approx(w ** n, rel=1e-12)
+    formula, auto, numpy = (identity_chain_closed_form(w, b, x, n),
+                            scalar_chain_autograd(w, b, x, n), scalar_chain(w, b, x, n))
+    assert formula.method == "closed form" and auto.method == "autograd"
+    for chain in (auto, numpy):
+        assert_close(formula.activations, chain.activations, rtol=1e-12)
+        assert_close(formula.backprop, chain.backprop, rtol=1e-12)
+        assert_close(formula.grad_w, chain.grad_w, rtol=1e-12)
+        assert_close(formula.grad_b, chain.grad_b, rtol=1e-12)
+    np.testing.assert_array_equal(formula.backprop, np.float64(w) ** (n - np.arange(n + 1)))
+    assert formula.grad_x == pytest.approx(w ** n, rel=1e-12, abs=1e-300)
+    np.testing.assert_array_equal(formula.factors, np.full(n, w))
+
+
+def test_backprop_factor_falls_while_the_weight_gradient_is_flat():
+    """b = 0: ∂a_n/∂a_l = 0.9^(n−l) falls towards the input; ∂a_n/∂w_l = 0.9^(n−1) is the
+    same at every layer (the tour's first steps say so)."""
+    chain = scalar_chain_autograd(0.9, 0.0, 1.0, 50)
+    assert chain.backprop[1] == pytest.approx(0.9 ** 49, rel=1e-12)
+    assert np.all(np.diff(chain.backprop) > 0)
+    np.testing.assert_allclose(chain.grad_w, 0.9 ** 49, rtol=1e-12)
+
+
+@pytest.mark.parametrize("w", [1 + 1e-12, 1 - 1e-12, 1 + 1e-8, 1 - 1e-8, 1 + 1e-15, 0.5, 1.7])
+@pytest.mark.parametrize("n", [1, 30, 200, 2000])
+def test_identity_closed_form_is_accurate_near_one(w, n):
+    """b(wⁿ−1)/(w−1) cancels catastrophically near w = 1 (five digits lost at 1 ± 1e−12);
+    the closed form must stay within 1e−14 of 50-digit arithmetic."""
+    import mpmath
+    mpmath.mp.dps = 50
+    b, x = 0.1, 1.0
+    W = mpmath.mpf(w)  # the double itself, exactly
+    exact = W ** n * x + mpmath.mpf(b) * (W ** n - 1) / (W - 1)
+    a_n = identity_chain_closed_form(w, b, x, n).activations[-1]
+    if exact > mpmath.mpf(np.finfo(float).max):  # 1.7²⁰⁰⁰: overflow is carried, not raised
+        assert np.isinf(a_n)
+        return
+    assert abs(a_n - float(exact)) <= 1e-14 * abs(float(exact))
+    assert abs(geometric_sum(w, n) - float((W ** n - 1) / (W - 1))) <= 1e-14 * float(
+        abs((W ** n - 1) / (W - 1)))
+
+
+@pytest.mark.parametrize("w", [1 + 1e-12, 1 - 1e-12, 1 + 1e-8])
+def test_textbook_quotient_loses_digits_near_one(w):
+    """Why geometric_sum exists: the textbook quotient is 1e−11..1e−10 off near w = 1,
+    a thousand times the error the closed form is allowed."""
+    import mpmath
+    mpmath.mp.dps = 50
+    n, W = 50, mpmath.mpf(w)
+    exact = float((W ** n - 1) / (W - 1))
+    assert abs((1 - w ** n) / (1 - w) - exact) / exact > 1e-11
+    assert abs(geometric_sum(w, n) - exact) / exact < 1e-15
 
 
 def test_w_equal_one_is_stable_and_linear():
     chain = scalar_chain(1.0, 0.25, 2.0, 200)
     np.testing.assert_allclose(chain.activations, 2.0 + 0.25 * np.arange(201), rtol=1e-14)
     assert chain.grad_x == 1.0
-    assert identity_chain_closed_form(1.0, 0.25, 2.0, 200)[0] == pytest.approx(52.0, rel=1e-14)
-    assert regime(per_layer_factor(chain, 1.0)) == ("stable", 1.0)
+    assert identity_chain_closed_form(1.0, 0.25, 2.0, 200).activations[-1] == 52.0
+    assert regime(chain.factors) == ("stable", 1.0)
 
 
 @pytest.mark.parametrize("w,expected", [(0.5, "vanishing"), (1.0, "stable"), (1.5, "exploding")])
 def test_regime_names(w, expected):
     chain = scalar_chain(w, 0.0, 1.0, 10)
-    name, factor = regime(per_layer_factor(chain, w))
+    name, factor = regime(chain.factors)
     assert name == expected and factor == pytest.approx(w)
 
 
@@ -85,8 +136,8 @@ def test_overflow_is_carried_not_raised():
     assert chain.first_nonfinite_activation == expected
     assert np.all(np.isfinite(chain.activations[:expected]))
     assert np.isinf(chain.activations[expected])
-    assert chain.first_nonfinite_gradient is not None
-    assert regime(per_layer_factor(chain, 1.5))[0] == "exploding"
+    assert chain.deepest_nonfinite_gradient is not None
+    assert regime(chain.factors)[0] == "exploding"
 
 
 def test_autograd_overflow_matches_numpy_index():
@@ -97,7 +148,7 @@ def test_autograd_overflow_matches_numpy_index():
 
 def test_finite_chain_reports_no_overflow():
     chain = scalar_chain(0.9, 0.1, 1.0, 50, "tanh")
-    assert chain.first_nonfinite_activation is None and chain.first_nonfinite_gradient is None
+    assert chain.first_nonfinite_activation is None and chain.deepest_nonfinite_gradient is None
 
 
 def test_per_layer_weights_are_used():
