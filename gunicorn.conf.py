@@ -4,11 +4,14 @@ Environment: PORT (8050), HOST (0.0.0.0), WEB_CONCURRENCY workers (2: one per co
 2-core machine GradLab is sized for), GUNICORN_THREADS per worker (4), GUNICORN_TIMEOUT seconds
 (60), and the app's own GRADLAB_* settings (see app/settings.py and the README).
 
-GRADLAB_SECRET_KEY: every worker (and every background-callback process it starts) must sign
-and check background-callback job handles with the same secret. When the variable is unset,
+GRADLAB_SECRET_KEY: Flask's secret, the same for every worker. When the variable is unset,
 this file — which runs once, in the gunicorn master, before any worker is forked — sets it to a
 random value, so all workers of this server share it (it changes when the server restarts).
-Set it explicitly when several machines serve the app (e.g. with GRADLAB_CELERY_BROKER).
+
+Training runs: the master starts this machine's run pool (app/runs/supervisor.py) when it is
+ready and stops it, with every run process, when it exits — so a worker restart touches no
+run, and no training process outlives the server. With GRADLAB_CELERY_BROKER set, runs go to
+Celery workers instead and no local pool is started.
 """
 import os
 import secrets
@@ -28,13 +31,36 @@ errorlog = "-"
 control_socket_disable = True  # gunicorn ≥ 25.1 would otherwise open $HOME/.gunicorn/
 
 
+_POOL = []
+
+
+def when_ready(server):
+    """The local run pool, a child of the master (not of a worker, which may be replaced)."""
+    if os.environ.get("GRADLAB_CELERY_BROKER"):
+        return
+    from app.runs import supervisor
+    _POOL.append(supervisor.start())
+    server.log.info("GradLab run pool: pid %s", _POOL[-1].pid)
+
+
+def on_exit(server):
+    """SIGTERM (or SIGINT, SIGQUIT) to the master: the workers have stopped; now the pool
+    stops its runs (SIGTERM, then SIGKILL after a few seconds) and exits."""
+    if not _POOL:
+        return
+    from app.runs import supervisor
+    for proc in _POOL:
+        supervisor.stop(proc)
+    server.log.info("GradLab run pool stopped")
+
+
 def post_worker_init(worker):
     """Warm the worker once, before it accepts connections: Dash 4.4.1 sets its "set up"
     flags before it has registered the callbacks, so a burst of concurrent first requests on a
     fresh worker can hit a callback id that is not registered yet (KeyError, dash issue #3971).
     One request through the Flask test client (`worker.wsgi` is the loaded `app:server`) runs
     that setup while nothing else is running. The log line is checked by tests/deploy."""
-    from app import dash_app  # already imported: loading app:server did it
+    from app import dash_app  # already built: loading app:server did it
 
     path = dash_app.config.routes_pathname_prefix  # "/" or the URL prefix the proxy keeps
     try:

@@ -1,4 +1,10 @@
-"""The GradLab Dash app. `app.server` is the WSGI object gunicorn serves (`gunicorn app:server`)."""
+"""The GradLab web app. `app.server` is the WSGI object gunicorn serves (`gunicorn app:server`).
+
+Importing `app` is cheap: the Dash app (every page, torch, plotly) is built in app/main.py the
+first time `app.server` or `app.dash_app` is asked for. So a training run's process
+(`python -m app.runs.worker`) and a Celery worker (`celery -A app.runs.celery_app worker`)
+import what they need of `app` without building a web app they do not serve.
+"""
 import os
 
 # Each request is small numerics on one core; threaded BLAS/torch on a shared 2-core machine
@@ -6,108 +12,11 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import logging
-from pathlib import Path
-
-import dash
-import torch
-from dash import Dash, html
-
-import components.theme  # noqa: F401  registers the plotly template
-from app import settings
-from components.layout import navbar
-
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-
-ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger(__name__)
+_BUILT = ("server", "dash_app", "DEV_TOOLS_OFF")
 
 
-def _background_manager():
-    """Where training runs execute: a process per run with a disk cache on one machine,
-    or Celery workers (started with `celery -A app.celery_app worker`) across machines."""
-    if settings.CELERY_BROKER:
-        from celery import Celery
-        global celery_app
-        celery_app = Celery(__name__, broker=settings.CELERY_BROKER,
-                            backend=settings.CELERY_BACKEND)
-        return dash.CeleryManager(celery_app)
-    import diskcache
-    return dash.DiskcacheManager(diskcache.Cache(settings.CACHE_DIR))
-
-
-celery_app = None
-
-dash_app = Dash(
-    __name__,
-    use_pages=True,
-    pages_folder="pages",
-    assets_folder=str(ROOT / "assets"),
-    title="GradLab",
-    update_title=None,
-    serve_locally=True,
-    background_callback_manager=_background_manager(),
-    **({"requests_pathname_prefix": settings.URL_PREFIX, "routes_pathname_prefix": "/"}
-       if settings.PROXY_STRIPS_PREFIX else {"url_base_pathname": settings.URL_PREFIX}),
-)
-dash_app.layout = lambda: html.Div([navbar(), html.Main(dash.page_container)])
-server = dash_app.server
-if settings.SECRET_KEY:
-    server.secret_key = settings.SECRET_KEY
-
-# Debug is impossible, whatever the environment says. Dash reads DASH_UI, DASH_HOT_RELOAD,
-# DASH_PROPS_CHECK, ... when the app is created (so even under gunicorn) and DASH_DEBUG in
-# run(); Flask reads FLASK_DEBUG. Every switch is set off explicitly here and, through the same
-# dict, in `python -m app`; debug=False registers none of Dash's traceback pages.
-DEV_TOOLS_OFF = {
-    "debug": False, "dev_tools_ui": False, "dev_tools_props_check": False,
-    "dev_tools_serve_dev_bundles": False, "dev_tools_hot_reload": False,
-    "dev_tools_silence_routes_logging": False, "dev_tools_disable_version_check": True,
-    "dev_tools_prune_errors": False, "dev_tools_validate_callbacks": False,
-}
-dash_app.enable_dev_tools(**DEV_TOOLS_OFF)
-server.debug = False
-# No callback request is anywhere near this (the largest, a histogram pick, is ~20 KB):
-# larger bodies are refused with 413 before they are read.
-server.config["MAX_CONTENT_LENGTH"] = 1 << 20
-
-
-def _not_found():
-    from flask import abort
-    abort(404)
-
-
-# Hot reload's polling route is a development tool: not served (it would answer even with
-# hot reload off, listing the component packages).
-server.view_functions[dash_app.config.routes_pathname_prefix + "_reload-hash"] = _not_found
-
-
-@server.route(dash_app.config.routes_pathname_prefix + "healthz")
-def healthz():
-    """Liveness for Docker's HEALTHCHECK and load balancers: cheap, no engine work. Also this
-    worker's result-cache counters (hits, waits on a computation in flight, misses...)."""
-    from app.cache import RESULTS
-    return {"status": "ok", "cache": {**RESULTS.stats, "entries": len(RESULTS),
-                                      "size": RESULTS.size}}
-
-
-@server.after_request
-def _security_headers(response):
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    # Framing is the point of /embed: allowed by default, restricted by configuration.
-    response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
-    return response
-
-
-@server.errorhandler(Exception)
-def _short_error(error):
-    """A malformed request gets a short 400, never a traceback (the log keeps the details)."""
-    from dash.exceptions import DependencyException
-    from werkzeug.exceptions import HTTPException
-    if isinstance(error, HTTPException):
-        return error
-    if isinstance(error, DependencyException):  # /_dash-component-suites/<unknown file>
-        return {"error": "not found"}, 404
-    log.exception("request failed")
-    return {"error": "bad request: the server could not process this input"}, 400
+def __getattr__(name):
+    if name in _BUILT:
+        from app import main
+        return getattr(main, name)
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

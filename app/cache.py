@@ -19,20 +19,21 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 
-import plotly.graph_objects as go
-
 from app import settings
+from components.figures import portable
 from components.theme import requested_look
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Short digest of every source file that shapes a cached result."""
+    """Short digest of every source file that shapes a cached result (read once a process:
+    the code does not change under a running server)."""
     digest = hashlib.sha256()
     for path in sorted(p for d in ("engine", "components", "app") for p in (ROOT / d).rglob("*.py")):
         digest.update(path.read_bytes())
@@ -140,16 +141,6 @@ def _shared_cache():
 RESULTS = ResultCache(settings.CACHE_SIZE, _shared_cache())
 
 
-def _portable(value):
-    """Figures as plotly JSON (numpy arrays already base64 typed arrays): cheap to pickle for
-    Redis and to serialise on every hit."""
-    if isinstance(value, go.Figure):
-        return value.to_plotly_json()
-    if isinstance(value, tuple):
-        return tuple(_portable(v) for v in value)
-    return value
-
-
 def cached(render):
     """Cache `render(...)` by its module, name, arguments (validated values, whose reprs are
     exact) and the requesting page's look, which the figure templates follow."""
@@ -158,6 +149,6 @@ def cached(render):
     @wraps(render)
     def wrapper(*args, **kwargs):
         key = repr((name, args, sorted(kwargs.items()), requested_look()))
-        return RESULTS.get_or_compute(key, lambda: _portable(render(*args, **kwargs)))
+        return RESULTS.get_or_compute(key, lambda: portable(render(*args, **kwargs)))
 
     return wrapper

@@ -11,16 +11,38 @@ PROXY_STRIPS_PREFIX = os.environ.get("GRADLAB_PROXY_STRIPS_PREFIX", "0") == "1"
 # Who may embed GradLab in an iframe: a CSP frame-ancestors source list ("*" = anyone).
 FRAME_ANCESTORS = os.environ.get("GRADLAB_FRAME_ANCESTORS", "*")
 
-# Signs background-callback job handles; must be the same for every worker and machine. When
-# unset, Dash keeps a random one in the shared background-callback store.
+# Flask's secret key, the same for every worker (gunicorn.conf.py generates one when unset).
 SECRET_KEY = os.environ.get("GRADLAB_SECRET_KEY") or None
 
-# Background callbacks (training runs): a disk cache shared by the workers of one machine, or,
-# with GRADLAB_CELERY_BROKER set (e.g. redis://host:6379/0), Celery workers on any machine.
+# Training runs (app/runs). Their shared store — which runs exist, their queue, viewers, streamed
+# snapshots and finished results — is a disk cache under GRADLAB_CACHE_DIR that every worker of
+# one machine sees, or Redis (GRADLAB_RUNS_REDIS_URL, else the Celery broker) for several
+# machines. Runs execute in a pool of at most GRADLAB_MAX_RUNS processes per machine (default:
+# the number of cores), or, with GRADLAB_CELERY_BROKER set (e.g. redis://host:6379/0), on Celery
+# workers, whose concurrency is the pool.
 CACHE_DIR = os.environ.get("GRADLAB_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"),
                                                              "gradlab-cache"))
 CELERY_BROKER = os.environ.get("GRADLAB_CELERY_BROKER") or None
 CELERY_BACKEND = os.environ.get("GRADLAB_CELERY_BACKEND") or CELERY_BROKER
+RUNS_REDIS_URL = os.environ.get("GRADLAB_RUNS_REDIS_URL") or CELERY_BROKER or None
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+MAX_RUNS = _positive_int("GRADLAB_MAX_RUNS", len(os.sched_getaffinity(0)))
+# Distinct runs one client address may have queued or running at once; a tab has one.
+RUNS_PER_CLIENT = _positive_int("GRADLAB_RUNS_PER_CLIENT", 2)
+QUEUE_LIMIT = _positive_int("GRADLAB_QUEUE_LIMIT", 64)  # waiting runs, beyond: "the queue is full"
+RUN_TIME_LIMIT_S = _positive_int("GRADLAB_RUN_TIME_LIMIT_S", 600)  # a run's wall-clock budget
+RUN_MEMORY_MB = _positive_int("GRADLAB_RUN_MEMORY_MB", 1024)  # a run's resident-memory budget
+# How many proxies in front of the app append to X-Forwarded-For (0: none, use the peer
+# address). Only then is the client address of a request its forwarded one.
+TRUSTED_PROXIES = max(0, int(os.environ.get("GRADLAB_TRUSTED_PROXIES", "0") or 0))
 
 # Results of the pages' computations, kept per worker for identical validated parameters:
 # at most GRADLAB_CACHE_SIZE entries (each up to ~150 KB of figures; 0 turns caching off), and,

@@ -95,8 +95,50 @@
     if (link) { event.preventDefault(); link.click(); }
   });
 
+  // /train: follow this tab's run, once a second, with two plain GETs (app/pages/train/
+  // routes.py): the news, and — only when the run published a new snapshot — its figures,
+  // the run's stored JSON, to which this page's look (its plotly template) is given here.
+  var FIGURES = 6;  // the first outputs are the figures, the last the tab's run reference
+  function pollRun(n, ref, tab, template) {
+    var dc = window.dash_clientside;
+    if (!ref || !ref.id) throw dc.PreventUpdate;
+    var query = new URLSearchParams({run: ref.id, tab: tab || "", have: String(ref.version),
+                                     seen: JSON.stringify(ref.seen || null)});
+    return fetch(dashPrefix() + "runs/poll?" + query.toString(), {credentials: "same-origin"})
+      .then(function (answer) {
+        if (answer.status === 204) throw dc.PreventUpdate;
+        if (!answer.ok) throw new Error("poll " + answer.status);
+        return answer.json();
+      })
+      .then(function (news) {
+        var out = news.out.map(function (v) {
+          return v && v.__no_update__ ? dc.no_update : v;
+        });
+        if (!news.figures) return out;
+        return fetch(news.figures, {credentials: "same-origin"}).then(function (answer) {
+          if (!answer.ok) {  // superseded meanwhile: the next poll brings the newer one
+            var last = out.length - 1;
+            out[last] = Object.assign({}, out[last] || {}, {version: ref.version});
+            return out;
+          }
+          return answer.json().then(function (figures) {
+            for (var i = 0; i < FIGURES; i++) {
+              figures[i].layout = Object.assign({}, figures[i].layout, {template: template});
+              out[i] = figures[i];
+            }
+            return out;
+          });
+        });
+      })
+      .catch(function (error) {
+        if (error === dc.PreventUpdate) throw error;
+        throw dc.PreventUpdate;  // a network hiccup: the next tick tries again
+      });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     gradlab: {
+      pollRun: pollRun,
       // The server sends the canonical, validated query string; the address bar follows it
       // without a navigation (replaceState), so a copied URL reopens exactly this state.
       mirrorQuery: function (query) {

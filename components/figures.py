@@ -54,6 +54,26 @@ def figure(title: str, xtitle: str, ytitle: str, T: int, notes=(), log_y: bool =
     return fig
 
 
+def portable(value):
+    """Figures as plotly JSON (numpy arrays as base64 typed arrays), in tuples too: cheap to
+    pickle for Redis, to store and to serialise on every hit."""
+    if isinstance(value, go.Figure):
+        return value.to_plotly_json()
+    if isinstance(value, tuple):
+        return tuple(portable(v) for v in value)
+    return value
+
+
+def figures_json(figures) -> str:
+    """Figures as strict JSON text (plotly's encoder: NaN and ±inf outside typed arrays become
+    null), to be stored and served as it is."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+    return json.dumps([portable(f) for f in figures], cls=PlotlyJSONEncoder,
+                      separators=(",", ":"))
+
+
 def add_note(fig: go.Figure, text: str) -> go.Figure:
     """Say in the plot why it holds no data, instead of showing an empty frame."""
     fig.update_layout(
@@ -61,24 +81,6 @@ def add_note(fig: go.Figure, text: str) -> go.Figure:
         annotations=[dict(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                           font=dict(size=14, color="#5b6472"), align="center")])
     return fig
-
-
-def spread(n: int, at_most: int) -> np.ndarray:
-    """Indices 0..n−1, or at_most of them spread evenly (first and last always kept)."""
-    return np.unique(np.round(np.linspace(0, n - 1, min(n, at_most))).astype(int))
-
-
-def steps_shown(T: int, cap: int) -> np.ndarray:
-    """The steps 0..T a plot shows: all of them if T ≤ cap, else every s-th step,
-    s = ⌈T / cap⌉, and T itself."""
-    stride = max(1, -(-T // cap))
-    return np.unique(np.r_[np.arange(0, T + 1, stride), T])
-
-
-def thinning_note(steps: np.ndarray) -> str:
-    """'1 step in s shown' when `steps` skips some, else ''."""
-    stride = steps[1] - steps[0] if len(steps) > 1 else 1
-    return f"1 step in {stride} shown" if stride > 1 else ""
 
 
 def set_log_range(fig: go.Figure, *arrays) -> None:

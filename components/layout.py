@@ -1,4 +1,5 @@
 """The page frame every page shares: navigation, notices, controls beside figures."""
+from functools import lru_cache
 from pathlib import Path
 
 import dash
@@ -32,11 +33,15 @@ def notice_list(notices, kind: str = "warning"):
     return html.Ul(className=f"notice notice-{kind}", children=[html.Li(n) for n in notices])
 
 
+@lru_cache(maxsize=64)
+def _prose(path: Path) -> str:
+    return path.read_text(encoding="utf-8")  # the files do not change under a running server
+
+
 def markdown_file(path: Path, values: dict | None = None, **kwargs):
     """Render a page's prose and equations (MathJax bundled with Dash: works offline), with
     each {{name}} filled from `values` (numbers come from the engine, never typed)."""
-    return dcc.Markdown(fill(path.read_text(encoding="utf-8"), values or {}), mathjax=True,
-                        **kwargs)
+    return dcc.Markdown(fill(_prose(path), values or {}), mathjax=True, **kwargs)
 
 
 def graph(graph_id: str, height: int = 380):

@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
-                                mark_overflow, set_log_range, spread, steps_shown,
-                                thinning_note)
+                                mark_overflow, set_log_range)
+from components.thinning import spread, steps_shown, thinning_note
 from components.theme import CLOSED_FORM, SERIES
 from engine.rnn import CELLS, BPTTResult, GradientModes
 

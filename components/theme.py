@@ -61,3 +61,23 @@ def requested_look() -> tuple[bool, bool]:
     except ValueError:  # the Referer is the client's to forge, e.g. "http://[" (bad IPv6)
         return False, False
     return tuple(flags.get(name) == ["1"] for name in LOOK_FLAGS)
+
+
+_TEMPLATE_JSON: dict[str, dict] = {}
+
+
+def template_json(dark: bool, present: bool) -> dict:
+    """The look's plotly template as JSON (a figure's layout.template)."""
+    name = template_name(dark, present)
+    if name not in _TEMPLATE_JSON:
+        _TEMPLATE_JSON[name] = pio.templates[name].to_plotly_json()
+    return _TEMPLATE_JSON[name]
+
+
+def with_look(figure: dict, dark: bool, present: bool) -> dict:
+    """A figure (plotly JSON, built in any look) in the look (dark, present): its template is
+    all that differs between looks, and plotly.js applies it in the browser. Lets a figure
+    built once, where no request says which look (a training run's process), serve every
+    look."""
+    return {**figure, "layout": {**figure.get("layout", {}),
+                                 "template": template_json(dark, present)}}

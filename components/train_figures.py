@@ -1,167 +1,30 @@
-"""Figures for the /train page, drawn from a *snapshot*: the records of a training run and
-its LR = 0 twin, thinned for display and made JSON-safe.
-
-`History` collects every `StepRecord` (engine.training) of a run at full resolution, where
-the run executes (a background-callback process); `History.snapshot()` is what travels:
-
-    kind, metric, chance, total, done, elapsed, clip, tau, group_names
-    cols                     the steps the lines show: every s-th step, s = ⌈total / MAX_LINE_COLS⌉
-                             (fixed for the whole run, so points do not shift), and the newest
-    loss, twin_loss, omega   training loss of the run and of its twin, Ω (None if α = 0)
-    grad_total               ‖∂E/∂θ‖ before clipping
-    line_groups              which weight groups the lines show (≤ MAX_LINES, spread out)
-    grad_norms, weight_norms per shown group × cols: ‖∂E/∂W‖_F and ‖W‖_F
-    rec_norm                 RNN: ‖W_rec‖₂ over cols (None for feed-forward nets)
-    heat_cols, heat_rows     the heatmap's steps (≤ MAX_HEAT_COLS) and layers / time steps
-                             (≤ MAX_HEAT_ROWS, spread out; 0-based)
-    state_grad               ‖∂E/∂h_l‖ (FF) or ‖∂E/∂x_t‖ (RNN), heat_rows × heat_cols
-    val_steps, val_metric, twin_val_metric    the validation metric, every evaluation
-    hist                     {steps, rows, act, grad}: for ≤ MAX_HIST_ROWS rows (spread out),
-                             counts of h in HIST_ACT_EDGES and of log10|∂E/∂h| in
-                             HIST_GRAD_LOG10_EDGES at the recorded steps (all of them, or only
-                             the newest while a run streams)
-    nonfinite                {step, what} when the loss, a gradient or a weight became inf/NaN
-
-Non-finite numbers are None (NaN) or "inf"/"-inf" in a snapshot (strict JSON); the builders
-turn them back into floats: gaps in lines, marked on the plot's top edge. Lines travel as
-float32 when every value survives the cast, else as float64 (vanishing gradients go below
-float32's range; components.figures.compact), and heatmaps as float32 log10
-(components.figures.log_heatmap).
+"""Figures for the /train page, drawn from a training run's snapshot (components/
+train_snapshot.py): pure functions of it. Non-finite numbers arrive as None or "inf" (strict
+JSON) and become gaps in lines, marked on the plot's top edge. Lines travel as float32 when every
+value survives the cast, else as float64 (vanishing gradients go below float32's range;
+components.figures.compact), and heatmaps as float32 log10 (components.figures.log_heatmap).
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.figures import (add_note, add_unplottable, base_figure, compact, decade_ticks,
-                                figure, finite_abs, log_heatmap, mark_overflow, set_log_range,
-                                spread, thinning_note)
+                                figure, finite_abs, log_heatmap, mark_overflow, set_log_range)
 from components.theme import CLOSED_FORM, OVERFLOW, SERIES, requested_look, template_name
-from engine.training import HIST_ACT_EDGES, HIST_GRAD_LOG10_EDGES, RunInfo, StepRecord
+from components.thinning import thinning_note
+from components.train_snapshot import as_array, pick_hist
+from engine.training import HIST_ACT_EDGES, HIST_GRAD_LOG10_EDGES
 
-MAX_LINE_COLS = 200   # steps per line
-MAX_HEAT_COLS = 120   # steps per heatmap row
-MAX_HEAT_ROWS = 50    # layers / time steps in the gradient heatmap
-MAX_HIST_ROWS = 30    # layers / time steps in the histograms
-MAX_LINES = 6         # weight groups drawn as lines
 RUN_COLOR, TWIN_COLOR, OMEGA_COLOR, CHANCE_COLOR = CLOSED_FORM, "#8a8f98", "#8e24aa", "#555"
 METRIC_LABELS = {"accuracy": "validation accuracy", "mse": "validation MSE"}
 NONFINITE_WHAT = {"loss": "the training loss", "grad": "a gradient",
                   "weights": "a weight (after the update)"}
 STEP_AXIS = "training step"
-
-
-# ====================================================================== the snapshot
-
-
-def columns(done: int, total: int, cap: int) -> list[int]:
-    """Steps 0..done−1 to show: every s-th, s = ⌈total / cap⌉ (so a column stays put while
-    the run grows), and the newest step."""
-    if done <= 0:
-        return []
-    stride = max(1, -(-total // cap))
-    return sorted(set(range(0, done, stride)) | {done - 1})
-
-
-def jsonable(values) -> list:
-    """A (nested) list of floats that strict JSON can carry: NaN → None, ±inf → "inf"/"-inf"."""
-    arr = np.asarray(values, dtype=float)
-    out = arr.astype(object)
-    out[np.isnan(arr)] = None
-    out[arr == np.inf] = "inf"
-    out[arr == -np.inf] = "-inf"
-    return out.tolist()
-
-
-def as_array(values) -> np.ndarray:
-    """The inverse: a (nested) list from jsonable → float array with NaN and ±inf."""
-    return np.asarray(values, dtype=float)
-
-
-class History:
-    """All records of one run (and its twin), at full resolution."""
-
-    def __init__(self, info: RunInfo):
-        self.info = info
-        self.records: list[StepRecord] = []
-        self.twin_loss: list[float] = []
-        self.val: list[tuple] = []    # (step, metric, twin metric or None)
-        self.hists: list[tuple] = []  # (step, act counts, grad counts)
-        self.elapsed = 0.0
-
-    @property
-    def done(self) -> int:
-        return len(self.records)
-
-    @property
-    def nonfinite(self) -> dict | None:
-        last = self.records[-1] if self.records else None
-        if last is None or last.first_nonfinite_step is None:
-            return None
-        return {"step": last.first_nonfinite_step, "what": last.nonfinite}
-
-    def add(self, rec: StepRecord, twin: StepRecord | None) -> None:
-        self.records.append(rec)
-        self.twin_loss.append(twin.loss if twin is not None else math.nan)
-        if rec.val_metric is not None:
-            self.val.append((rec.step, rec.val_metric, twin.val_metric if twin else None))
-        if rec.act_hist is not None:
-            self.hists.append((rec.step, rec.act_hist, rec.grad_hist))
-
-    def snapshot(self, all_hists: bool = True) -> dict:
-        info, recs, total = self.info, self.records, self.info.steps
-        cols = columns(self.done, total, MAX_LINE_COLS)
-        heat_cols = columns(self.done, total, MAX_HEAT_COLS)
-        heat_rows = spread(len(info.state_labels), MAX_HEAT_ROWS).tolist()
-        hist_rows = spread(len(info.state_labels), MAX_HIST_ROWS).tolist()
-        groups = spread(len(info.group_names), MAX_LINES).tolist()
-        line = [recs[i] for i in cols]
-        hists = self.hists if all_hists else self.hists[-1:]
-        config = info.config
-        return {
-            "kind": info.kind, "metric": info.metric, "chance": info.chance, "total": total,
-            "done": self.done, "elapsed": round(self.elapsed, 3),
-            "clip": config["clip"], "tau": config["clip_threshold"],
-            "group_names": info.group_names,
-            "cols": cols,
-            "loss": jsonable([r.loss for r in line]),
-            "twin_loss": jsonable([self.twin_loss[i] for i in cols]),
-            "omega": (jsonable([math.nan if r.omega is None else r.omega for r in line])
-                      if config.get("omega_alpha") else None),
-            "grad_total": jsonable([r.grad_norm_total for r in line]),
-            "line_groups": groups,
-            "grad_norms": jsonable([[r.grad_norms[g] for r in line] for g in groups]),
-            "weight_norms": jsonable([[r.weight_norms[g] for r in line] for g in groups]),
-            "rec_norm": (jsonable([r.rec_weight_norm for r in line]) if info.kind == "rnn"
-                         else None),
-            "heat_cols": heat_cols,
-            "heat_rows": heat_rows,
-            "state_grad": jsonable([[recs[i].state_grad_norms[j] for i in heat_cols]
-                                    for j in heat_rows]),
-            "val_steps": [v[0] for v in self.val],
-            "val_metric": jsonable([v[1] for v in self.val]),
-            "twin_val_metric": jsonable([math.nan if v[2] is None else v[2] for v in self.val]),
-            "hist": {
-                "steps": [h[0] for h in hists],
-                "rows": hist_rows,
-                "act": [[h[1][j] for j in hist_rows] for h in hists],
-                "grad": [[h[2][j] for j in hist_rows] for h in hists],
-            },
-            "nonfinite": self.nonfinite,
-        }
-
-
-def pick_hist(hist: dict, k: int) -> dict:
-    """The histograms at the k-th recorded step (the same pick the page's slider makes in
-    the browser): {step, rows, act, grad}."""
-    return {"step": hist["steps"][k], "rows": hist["rows"], "act": hist["act"][k],
-            "grad": hist["grad"][k]}
-
-
-# ====================================================================== the figures
 
 
 def row_axis(kind: str) -> tuple[str, str]:
@@ -197,7 +60,11 @@ def _mode(snap: dict) -> str:
     return "lines+markers" if len(snap["cols"]) <= 30 else "lines"
 
 
-def empty_figure(title: str, text: str = "Press Start to train.") -> go.Figure:
+PRESS_START = "Press Start to train."
+WAITING = "The plots fill in as the run's first steps arrive."
+
+
+def empty_figure(title: str, text: str = PRESS_START) -> go.Figure:
     return add_note(base_figure(title, STEP_AXIS, "", log_y=False), text)
 
 
@@ -219,10 +86,10 @@ def _steps(snap: dict, key: str = "cols") -> np.ndarray:
 LOSS_TITLE = "Training loss: run and LR = 0 twin"
 
 
-def loss_figure(snap: dict | None) -> go.Figure:
+def loss_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     """Training loss of the run and of the LR = 0 twin (log y), and Ω when it is on."""
     if not snap:
-        return empty_figure(LOSS_TITLE)
+        return empty_figure(LOSS_TITLE, empty)
     ytitle = "E (training batch), Ω" if snap["omega"] is not None else "E (training batch)"
     fig = _figure(LOSS_TITLE, ytitle, snap, [_thinned(snap)])
     x = _steps(snap)
@@ -241,10 +108,10 @@ def loss_figure(snap: dict | None) -> go.Figure:
     return fig
 
 
-def metric_figure(snap: dict | None) -> go.Figure:
+def metric_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     """Validation accuracy (or MSE, log y) of the run and its twin, chance dashed."""
     if not snap:
-        return empty_figure("Does it learn? Validation vs chance")
+        return empty_figure("Does it learn? Validation vs chance", empty)
     accuracy = snap["metric"] == "accuracy"
     label = METRIC_LABELS[snap["metric"]]
     fig = _figure(f"Does it learn? {label.capitalize()}", label, snap, log_y=not accuracy)
@@ -270,13 +137,14 @@ def metric_figure(snap: dict | None) -> go.Figure:
     return fig
 
 
-def heatmap_figure(snap: dict | None) -> go.Figure:
+def heatmap_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     """‖∂E/∂h_l‖ (FF) or ‖∂E/∂x_t‖ (RNN) over rows × training steps, log colour."""
     rnn = bool(snap) and snap["kind"] == "rnn"
     sym = "‖∂E/∂x<sub>t</sub>‖" if rnn else "‖∂E/∂h<sub>l</sub>‖"
     title = f"Where the gradient goes: {sym} per {'time step' if rnn else 'layer'}, over training"
     if not snap:
-        return empty_figure("Where the gradient goes: gradient norm per layer, over training")
+        return empty_figure("Where the gradient goes: gradient norm per layer, over training",
+                            empty)
     rows = np.asarray(snap["heat_rows"])
     ytitle, yname = row_axis(snap["kind"])
     notes = [_thinned(snap, "heat_cols")]
@@ -308,11 +176,11 @@ def _group_lines(fig: go.Figure, snap: dict, key: str) -> list:
     return arrays
 
 
-def grad_lines_figure(snap: dict | None) -> go.Figure:
+def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     """‖∂E/∂W‖_F per weight group and the total ‖∂E/∂θ‖ (log y), with the clipping threshold."""
     title = "Gradient norm per weight group (before clipping)"
     if not snap:
-        return empty_figure(title)
+        return empty_figure(title, empty)
     loss = "E + αΩ" if snap["omega"] is not None else "E"  # Ω's gradient joins W_rec's
     groups = len(snap["group_names"])
     notes = [f"{len(snap['line_groups'])} of {groups} groups shown"
@@ -334,11 +202,11 @@ def grad_lines_figure(snap: dict | None) -> go.Figure:
     return fig
 
 
-def weight_lines_figure(snap: dict | None) -> go.Figure:
+def weight_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     """‖W‖_F per weight group (log y); for an RNN also the spectral norm ‖W_rec‖₂."""
     title = "Weight norm ‖W‖<sub>F</sub> per group (before each update)"
     if not snap:
-        return empty_figure(title)
+        return empty_figure(title, empty)
     fig = _figure(title, "‖W‖<sub>F</sub>", snap, [_thinned(snap)], legend_right=True)
     arrays = _group_lines(fig, snap, "weight_norms")
     if snap["rec_norm"] is not None:
@@ -360,14 +228,15 @@ def _centres(edges: np.ndarray) -> np.ndarray:
     return ((edges[:-1] + edges[1:]) / 2).astype(np.float32)
 
 
-def hist_figure(pick: dict | None, kind: str = "ff") -> go.Figure:
+def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -> go.Figure:
     """Per-row histograms at one step as two heatmaps, rows × bins: h (left) and
     log10|∂E/∂h| (right). The colour is the count, on one log scale for both (every row
     holds as many values); empty bins are blank. pick = pick_hist(...)."""
     word = "layer" if kind == "ff" else "time step"
     if not pick:
         return empty_figure(f"Histograms per {word}: activations and gradients",
-                            "Press Start to train; the histograms follow the run.")
+                            empty if empty != PRESS_START
+                            else "Press Start to train; the histograms follow the run.")
     rows = np.asarray(pick["rows"]) + 1
     ytitle, yname = row_axis(kind)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
@@ -394,11 +263,24 @@ def hist_figure(pick: dict | None, kind: str = "ff") -> go.Figure:
     return fig
 
 
-def figures(snap: dict | None) -> list[go.Figure]:
-    """The page's figures, in page order, from one snapshot; the histograms at its newest
-    recorded step."""
+def figures(snap: dict | None, empty: str = PRESS_START) -> list[go.Figure]:
+    """The page's figures, in page order, from one snapshot (without one: empty, saying
+    `empty`); the histograms at its newest recorded step."""
     hist = snap["hist"] if snap else None
     pick = pick_hist(hist, len(hist["steps"]) - 1) if hist and hist["steps"] else None
-    return [loss_figure(snap), metric_figure(snap), heatmap_figure(snap),
-            grad_lines_figure(snap), weight_lines_figure(snap),
-            hist_figure(pick, snap["kind"] if snap else "ff")]
+    return [loss_figure(snap, empty), metric_figure(snap, empty), heatmap_figure(snap, empty),
+            grad_lines_figure(snap, empty), weight_lines_figure(snap, empty),
+            hist_figure(pick, snap["kind"] if snap else "ff", empty)]
+
+
+@lru_cache(maxsize=8)
+def _empty(note: str, dark: bool, present: bool) -> tuple:
+    from components.figures import portable
+    return tuple(portable(f) for f in figures(None, note))
+
+
+def empty_figures(note: str = PRESS_START) -> list[dict]:
+    """The page's figures before a run has streamed anything, in the request's look: the same
+    every time, so built once per look (a hall's Starts and page loads would otherwise build
+    six figures each)."""
+    return list(_empty(note, *requested_look()))

@@ -528,9 +528,6 @@ class Run:
     """
 
     def __init__(self, config: Config):
-        # These nets are tiny: thread start-up costs more than it saves, and the machine is
-        # shared with the web server. (Process-wide setting.)
-        torch.set_num_threads(1)
         self.config = c = config
         gen = torch.Generator().manual_seed(c.seed)
         self._data_rng = np.random.default_rng([c.seed, 0])

@@ -29,8 +29,8 @@ def _outputs(spec) -> list[dict]:
 def payload(spec: dict, values: dict | None = None, changed: str | None = None,
             initial: bool = False) -> dict:
     """A request body: `values` maps input component id → value (absent ids are sent as None).
-    `changed` is the input the user moved (default: the first); `initial=True` is the call a
-    page makes when it loads, with nothing changed."""
+    `changed` is the input the user moved (default: the first), as "id" (its value changed) or
+    "id.property"; `initial=True` is the call a page makes when it loads, with nothing changed."""
     values = values or {}
     inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
               for i in spec["inputs"]]
@@ -40,16 +40,17 @@ def payload(spec: dict, values: dict | None = None, changed: str | None = None,
         # a multi-output callback ("..a.x...b.y..") takes a list, a single one a plain object
         "outputs": outputs if spec["output"].startswith("..") else outputs[0],
         "inputs": inputs,
-        "changedPropIds": [] if initial else [f"{changed or inputs[0]['id']}.value"],
+        "changedPropIds": [] if initial else [
+            changed if changed and "." in changed else f"{changed or inputs[0]['id']}.value"],
         "state": [{"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
                   for s in spec.get("state", [])],
     }
 
 
-def post(client, body) -> tuple[int, dict | str, int]:
-    """(status, decoded JSON or text, response bytes)."""
+def post(client, body, environ: dict | None = None) -> tuple[int, dict | str, int]:
+    """(status, decoded JSON or text, response bytes); `environ` e.g. the REMOTE_ADDR."""
     response = client.post("/_dash-update-component", data=json.dumps(body),
-                           content_type="application/json")
+                           content_type="application/json", environ_base=environ or {})
     raw = response.get_data()
     try:
         return response.status_code, json.loads(raw), len(raw)

@@ -4,16 +4,20 @@ import os
 from pathlib import Path
 
 
-def children(pid: int) -> set[int]:
-    """Process ids whose parent is `pid`: a gunicorn master's workers."""
+def children(pid: int, web_only: bool = True) -> set[int]:
+    """Process ids whose parent is `pid`: a gunicorn master's web workers (web_only), or all
+    of its children (the workers and the run pool)."""
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != pid:
+                continue
+            if web_only and b"app.runs" in Path(stat.parent, "cmdline").read_bytes():
+                continue  # the run pool (app/runs/supervisor.py), not a web worker
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
+        found.add(int(stat.parent.name))
     return found
 
 

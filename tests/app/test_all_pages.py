@@ -7,7 +7,7 @@ from components.layout import walk
 
 
 def all_pages():
-    import app  # noqa: F401  registers the pages
+    import app.main  # noqa: F401  registers the pages
     return [p for p in dash.page_registry.values()]
 
 

@@ -1,14 +1,11 @@
 """app/cache.py: identical validated parameters are computed once per worker (bounded LRU,
 single flight), and shared across workers through a real Redis when one is configured."""
-import shutil
-import socket
-import subprocess
 import threading
 import time
 
 import pytest
 
-from app.cache import RESULTS, ResultCache, _portable
+from app.cache import RESULTS, ResultCache, portable
 from tests.dash_client import callback_spec, figure_traces, payload, post
 from tests.deploy.conftest import free_port
 
@@ -122,29 +119,6 @@ def test_the_look_is_part_of_the_key(client):
 
 # ------------------------------------------------------------------ shared cache (Redis)
 
-@pytest.fixture(scope="module")
-def redis_url():
-    """A throwaway redis-server on loopback (installed by .ci/install), no persistence."""
-    exe = shutil.which("redis-server")
-    assert exe, "redis-server is not installed (.ci/install installs it)"
-    port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def shared_cache(url: str, monkeypatch):
     from app import cache, settings
     monkeypatch.setattr(settings, "CACHE_REDIS_URL", url)
@@ -162,7 +136,7 @@ def test_workers_share_results_through_redis(redis_url, monkeypatch, client):
 
     def compute():  # what @cached hands the cache: render's outputs, figures as plotly JSON
         calls.append(1)
-        return _portable(chain.render.__wrapped__(w=0.9, b=0.0, x=1.0, n=30, act="tanh"))
+        return portable(chain.render.__wrapped__(w=0.9, b=0.0, x=1.0, n=30, act="tanh"))
 
     with client.application.test_request_context("/_dash-update-component"):
         value = worker_a.get_or_compute("chain", compute)

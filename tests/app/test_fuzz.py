@@ -1,7 +1,7 @@
 """Bad input, generated: thousands of hostile requests at every callback and every page URL.
 
 Every callback in `dash_app.callback_map` (the pages' callbacks, the clientside ones, Dash's
-page router and the background training callback with its cancel callback: enumerated, so a
+page router and the training run's Start/Stop/poll callback: enumerated, so a
 new callback is covered without touching this file) and every page and /embed/<figure> URL
 get payloads a browser would never send: wrong types, NaN and ±Infinity (as the JSON tokens
 Python emits and as strings), 1e308, huge and negative integers, 100,000-character strings,
@@ -22,12 +22,11 @@ setting fails once, and the results cache is switched off so that it is slow eve
 
 Hypothesis is derandomized (the same examples on every run and machine), keeps no database and
 does not shrink (an example may take a second; the failure shows the abbreviated request). A
-valid payload at the training callback starts a real background job: runs are cut to two
-steps here and each job is polled to its end. The file takes about 35 s on the 2-core machine.
+valid payload at the training callback's Start queues a real run in a store of the fuzz's own;
+the per-client limit bounds how many. The file takes about 35 s on the 2-core machine.
 """
 import gc
 import inspect
-import itertools
 import json
 import logging
 import math
@@ -47,6 +46,7 @@ from app import dash_app, server
 from components.controls import control_id
 from components.layout import walk
 from components.params import ParamSet
+from tests.conftest import isolated_runs
 from tests.dash_client import payload
 
 LIMIT_S = 1.0        # every request, also the slowest setting a bad value clamps to
@@ -78,11 +78,10 @@ def _registered_callbacks() -> list[str]:
 
 CALLBACKS = _registered_callbacks()
 CLIENTSIDE = {k for k, v in dash_app.callback_map.items() if "callback" not in v}
-# the app's own callbacks validate every value (components/params.py); Dash's (the page router
-# and the background cancel) expect what the browser's components send and may refuse the rest
+# the app's own callbacks validate every value (components/params.py); Dash's page router
+# expects what the browser sends and may refuse the rest
 OURS = {k for k, v in dash_app.callback_map.items()
         if "callback" in v and inspect.unwrap(v["callback"]).__module__.startswith("app.")}
-BACKGROUND = {k for k, v in dash_app.callback_map.items() if v.get("background")}
 
 
 def _short_id(output: str) -> str:
@@ -322,25 +321,13 @@ def app_errors():
 
 
 @pytest.fixture(scope="module")
-def quiet_app(client, app_errors):
+def quiet_app(client, app_errors, tmp_path_factory):
     """The app as the fuzz sees it: no results cache (each request computes, so a slow
-    setting is slow every time and a failure replays), and training runs that stop after two
-    steps (a valid payload at the run callback starts a real background job)."""
-    import torch
-
-    from app.pages import train
-
-    # a job process is forked from this one: import what a run's first optimizer imports
-    # (torch._dynamo, ~2 s) here once, not in every job
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    real_run = train.stream_run
-
-    def two_steps(config, emit, every_s=train.EMIT_EVERY_S, should_stop=None):
-        steps = itertools.count()
-        return real_run(config, emit, every_s=every_s, should_stop=lambda: next(steps) >= 2)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(train, "stream_run", two_steps)
+    setting is slow every time and a failure replays), and a runs store and pool of its own
+    (a valid payload at the run callback queues a real run; the per-client limit bounds them,
+    and the pool is stopped with its runs at the end)."""
+    with pytest.MonkeyPatch.context() as mp, \
+            isolated_runs(tmp_path_factory.mktemp("fuzz-runs"), mp):
         cache = sys.modules.get("app.cache")
         if cache is not None and hasattr(getattr(cache, "RESULTS", None), "size"):
             mp.setattr(cache.RESULTS, "size", 0)
@@ -397,9 +384,6 @@ def check_answer(response, raw: bytes, app_errors, malformed_ok: bool, context: 
 
 def check_callback_answer(spec, answer, context: str):
     if answer is None:
-        return
-    if "cacheKey" in answer or "job" in answer:  # a background job's handles
-        assert isinstance(answer.get("cacheKey"), str) and isinstance(answer.get("job"), str)
         return
     assert isinstance(answer.get("response"), dict), context
     declared = _declared(spec)
@@ -476,26 +460,6 @@ def request_body(spec, values: dict, trigger: tuple | None) -> dict:
     return body
 
 
-def settle(client, spec, response, raw, body_bytes, app_errors, context, what):
-    """A background callback answers its first request with job handles; poll like the
-    renderer until the job's answer arrives (the job itself is cut to two training steps)."""
-    if response.status_code != 200:
-        return response, raw
-    answer = json.loads(raw)
-    if not (isinstance(answer, dict) and "cacheKey" in answer and "job" in answer):
-        return response, raw
-    url = f"{ENDPOINT}?cacheKey={quote(answer['cacheKey'])}&job={quote(answer['job'])}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        response, raw = send(client, what, "POST", url, data=body_bytes,
-                             content_type="application/json")
-        polled = check_answer(response, raw, app_errors, False, context + "\n(polling the job)")
-        if polled is None or "response" in polled:
-            return response, raw
-        time.sleep(0.05)
-    raise AssertionError(f"the background job never answered\n{context}")
-
-
 def post_callback(client, spec, body, app_errors, malformed_ok, context, what,
                   query="", headers=None):
     data = encode(body) if not isinstance(body, bytes) else body
@@ -504,9 +468,6 @@ def post_callback(client, spec, body, app_errors, malformed_ok, context, what,
     response, raw = send(client, what, "POST", ENDPOINT + query, data=data,
                          content_type="application/json", headers=headers or {})
     answer = check_answer(response, raw, app_errors, malformed_ok, context)
-    if spec is not None and spec["output"] in BACKGROUND and answer is not None:
-        response, raw = settle(client, spec, response, raw, data, app_errors, context, what)
-        answer = check_answer(response, raw, app_errors, malformed_ok, context)
     if spec is not None and response.status_code == 200:
         check_callback_answer(spec, answer, context)
     return response.status_code, answer
@@ -557,7 +518,7 @@ def test_every_callback_answers_bad_values_with_a_figure_and_a_notice(quiet_app,
         body = request_body(spec, values, (targets_of(spec) or [None])[0])
         post_callback(client, spec, body, app_errors, not strict, f"{output}: {values}", what)
 
-    examples = 8 if output in BACKGROUND else 10 if clientside else 40
+    examples = 10 if clientside else 40
     if output.startswith(".._pages_content"):
         examples = 20  # the router's URL inputs are fuzzed by test_router_* below
 
@@ -664,7 +625,7 @@ def test_every_callback_answers_malformed_requests_without_a_server_error(
     200/204 or a short 4xx, never a 5xx or a traceback."""
     spec = specs[output]
     what = f"malformed[{_short_id(output)}]"
-    examples = 15 if output in BACKGROUND else 10 if output in CLIENTSIDE else 100
+    examples = 10 if output in CLIENTSIDE else 100
 
     @_settings(examples)
     @given(body=mutated(spec), query=HANDLE_QUERIES)
@@ -816,6 +777,28 @@ def test_router_answers_any_location(quiet_app, app_errors, pathname, search):
     context = f"router pathname {_show({'p': pathname})} search {_show({'s': search})}"
     post_callback(quiet_app, spec, _router_body(pathname, search), app_errors, True, context,
                   "router")
+
+
+RUN_PARAMS = ["run", "tab", "have", "seen"]
+
+
+@_settings(150)
+@given(pairs=st.lists(st.tuples(st.sampled_from(RUN_PARAMS) | st.text(max_size=6), URL_TEXT),
+                      max_size=5),
+       run=st.sampled_from(["", "0" * 20, "f" * 20, "x", "../..", "%00"]),
+       version=st.integers(-10**20, 10**20))
+def test_the_run_poll_and_figure_urls_answer_any_query(quiet_app, app_errors, pairs, run,
+                                                       version):
+    """GET runs/poll and runs/<id>/figures/<v>.json (the /train page's poll, outside Dash's
+    callbacks): 200 with strict JSON, 204, or a short 404; never a 5xx."""
+    query = "&".join(_encode_pair(k, v, False) for k, v in pairs)
+    response, raw = send(quiet_app, "GET runs", "GET", f"/runs/poll?{query}")
+    answer = check_answer(response, raw, app_errors, False, f"GET runs/poll?{query[:300]}")
+    if answer is not None:
+        assert set(answer) == {"out", "figures"} and answer["figures"] is None
+    response, raw = send(quiet_app, "GET runs", "GET", f"/runs/{run}/figures/{version}.json")
+    assert response.status_code in (200, 404) and len(raw) < SHORT_BODY or \
+        response.mimetype == "text/html", raw[:200]
 
 
 @_settings(300)

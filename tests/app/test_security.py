@@ -9,18 +9,17 @@ import re
 import pytest
 
 from app import dash_app, server, settings
+from tests.dash_client import payload
 from tests.deploy.conftest import page_refs, router_body
 
 SHORT_BODY = 300
 
 
-def _stop_body() -> dict:
-    """The background cancel callback (Stop) without a job: nothing to update."""
-    output = next(k for k in dash_app.callback_map if k.startswith("train-stop."))
-    cid, prop = output.rsplit(".", 1)
-    return {"output": output, "outputs": {"id": cid, "property": prop},
-            "inputs": [{"id": cid, "property": "n_clicks", "value": 1}],
-            "changedPropIds": [f"{cid}.n_clicks"], "state": []}
+def _poll_body(client) -> dict:
+    """The training page's poll from a tab that has no run: figures left as they are."""
+    spec = next(d for d in client.get("/_dash-dependencies").get_json()
+                if d["inputs"] and d["inputs"][0]["id"] == "train-start")
+    return payload(spec, {"train-tab": "0" * 32}, changed="train-poll.n_intervals")
 
 
 def _post(client, body, content_type="application/json"):
@@ -46,7 +45,7 @@ def every_kind_of_response(client) -> dict:
         "dependencies": (client.get("/_dash-dependencies"), 200),
         "healthz": (client.get("/healthz"), 200),
         "callback 200": (_post(client, router_body("/chain", "?w=abc")), 200),
-        "callback, nothing to update": (_post(client, _stop_body()), 200),
+        "callback, figures left as they are": (_post(client, _poll_body(client)), 200),
         "callback error (unknown output)": (_post(client, unknown), 400),
         "not JSON": (_post(client, "{"), 400),
         "JSON, not an object": (_post(client, "[1]"), 400),

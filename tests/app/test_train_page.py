@@ -1,35 +1,38 @@
-"""/train: URL state and validation through the real Dash endpoint, the run loop, the
-background training callback run end to end (a real worker process, polled like a browser),
-and the watchdog that reports a run whose worker died."""
+"""/train through the real Dash endpoint: URL state and validation, and training runs a hall
+can share — identical Starts are one run (counted), a finished run is replayed, Stop detaches
+one tab and cancels only the last, a bounded pool with queue positions, per-tab and
+per-client limits, budgets, a dead run process reported, run processes at low priority.
+
+Runs are real: the local pool (app/runs/supervisor.py) starts as the first Start asks for it
+and trains in its own processes; each test gets a fresh store and pool (the `runs` fixture).
+"""
 import json
+import os
 import signal
 import time
-from urllib.parse import quote
 
 import numpy as np
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from app.pages import train
-from components import train_figures
-from engine.training import PRESETS, FFConfig
+from app import settings
+from app.pages.train import ids, params, view
+from app.pages.train import page as train
+from app.runs import execute, manager, supervisor
+from engine.training import PRESETS, Run, config_from_dict
 from tests.dash_client import callback_spec, decode, payload, post
+from tests.train_tab import Tab, run_processes
 
-FF_VALUES = {train.cid("ff", p.name): p.default for p in train.PARAMS["ff"]}
-RNN_VALUES = {train.cid("rnn", p.name): p.default for p in train.PARAMS["rnn"]}
-CONTROLS = {"train-kind": "ff", **FF_VALUES, **RNN_VALUES}
+FF_VALUES = {ids.control("ff", p.name): p.default for p in params.PARAMS["ff"]}
+RNN_VALUES = {ids.control("rnn", p.name): p.default for p in params.PARAMS["rnn"]}
+CONTROLS = {ids.KIND: "ff", **FF_VALUES, **RNN_VALUES}
+SMALL = {"kind": "ff", "depth": 3, "width": 8, "steps": 400, "batch": 16}  # ~1 s with its twin
+LONG = {"kind": "ff", "depth": 3, "width": 8, "steps": 5000, "batch": 16}  # ~15 s: time to act
 
 
 def text(component) -> str:
     plain = json.loads(json.dumps(component, cls=PlotlyJSONEncoder))
     return json.dumps(plain, ensure_ascii=False)
-
-
-def pick_body(client, pick) -> dict:
-    """A request for the histogram callback (a single output)."""
-    spec = next(d for d in client.get("/_dash-dependencies").get_json()
-                if d["output"].startswith("train-hist.figure"))
-    return payload(spec, {"train-hist-pick": pick})
 
 
 # ---------------------------------------------------------------- URL and controls
@@ -48,8 +51,8 @@ def test_page_serves_and_bad_url_values_get_notices_and_nearest_valid_values(cli
 
 
 def test_control_callback_writes_the_canonical_query_and_shows_the_right_panel(client):
-    spec = callback_spec(client, "train-kind")
-    values = {**CONTROLS, "train-kind": "rnn", "train-rnn-T": 80, "train-rnn-cell": "gru",
+    spec = callback_spec(client, ids.KIND)
+    values = {**CONTROLS, ids.KIND: "rnn", "train-rnn-T": 80, "train-rnn-cell": "gru",
               "train-rnn-lr": 0.003}
     status, response, _ = post(client, payload(spec, values))
     assert status == 200
@@ -71,7 +74,7 @@ def test_control_callback_writes_the_canonical_query_and_shows_the_right_panel(c
     ("train-kind", ["ff"], "kind = ['ff'] is not one of ff, rnn; using ff."),
 ])
 def test_control_callback_bad_values_get_a_notice(client, field, bad, shown):
-    spec = callback_spec(client, "train-kind")
+    spec = callback_spec(client, ids.KIND)
     status, response, _ = post(client, payload(spec, {**CONTROLS, field: bad}))
     assert status == 200, response
     assert shown in text(response["response"]["train-status"]["children"])
@@ -79,337 +82,349 @@ def test_control_callback_bad_values_get_a_notice(client, field, bad, shown):
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_preset_links_reproduce_the_engine_presets(name):
-    query = dict(pair.split("=") for pair in train.preset_query(name)[1:].split("&"))
-    kind, values, notices = train.parse(query.pop("kind"), query)
+    query = dict(pair.split("=") for pair in params.preset_query(name)[1:].split("&"))
+    kind, values, notices = params.parse(query.pop("kind"), query)
     assert notices == []
-    config = train.engine_config(kind, values)
+    config = params.engine_config(kind, values)
     # only the evaluation/histogram schedules differ; they do not change the training
     assert config == PRESETS[name].replace(eval_every=config.eval_every,
                                            hist_every=config.hist_every)
-    assert config.steps // config.hist_every <= train.HISTOGRAMS  # the final Store stays small
+    assert config.steps // config.hist_every <= params.HISTOGRAMS  # the final Store stays small
 
 
-# ---------------------------------------------------------------- the run loop
+def test_preset_stories_print_their_presets_numbers_and_the_nan_step():
+    assert params.STORIES["vanishing"].startswith(f"{PRESETS['vanishing'].depth}-layer sigmoid")
+    assert f"T = {PRESETS['temporal_order_sgd'].seq_len}," in params.STORIES["temporal_order_sgd"]
+    assert f"gain {PRESETS['exploding_rnn'].rec_gain:g}:" in params.STORIES["exploding_rnn"]
+    run = Run(PRESETS["exploding_rnn"])  # "NaN at step 1": the second update
+    records = [run.step() for _ in range(2)]
+    assert records[0].first_nonfinite_step is None and records[1].first_nonfinite_step == 1
 
 
-def test_stream_run_emits_often_thins_and_returns_every_histogram():
-    config = FFConfig(depth=3, width=8, steps=600, batch_size=16, n_train=64, n_val=64,
-                      eval_every=20, hist_every=100)
-    times, snaps = [], []
-
-    def emit(snap):
-        times.append(time.perf_counter())
-        snaps.append(snap)
-
-    final = train.stream_run(config, emit, every_s=0.1)
-    end = time.perf_counter()
-    assert final["done"] == 600 and final["nonfinite"] is None
-    # from the first step (torch's first use may take a second) to the end: ≥ 1 emit / 0.2 s
-    assert len(times) >= 2 and len(times) >= (end - times[0]) / 0.2, (len(times), times, end)
-    assert end - times[-1] < 0.1 + 0.2
-    gaps = np.diff(times)
-    # never much faster than asked (the times are taken after each snapshot, whose own
-    # duration varies by tens of ms on a loaded machine) …
-    assert gaps.min() >= 0.05
-    assert np.median(gaps) < 0.3      # … and not much slower (steps here take ~1 ms)
-    assert [s["done"] for s in snaps] == sorted(s["done"] for s in snaps)
-    assert all(len(s["hist"]["steps"]) <= 1 for s in snaps)  # streaming: newest only
-    assert final["hist"]["steps"] == [0, 100, 200, 300, 400, 500, 599]
-    assert final["cols"] == list(range(0, 600, 3)) + [599]  # stride ⌈600 / 200⌉ = 3
-    json.dumps(final, allow_nan=False)
+# ---------------------------------------------------------------- one run, streamed
 
 
-def test_stream_run_at_the_page_rate_emits_at_least_twice_a_second():
-    config = FFConfig(depth=3, width=8, steps=100_000, batch_size=16, n_train=64, n_val=64)
-    times = []
-    train.stream_run(config, lambda snap: times.append(time.perf_counter()),
-                     should_stop=lambda: len(times) >= 6)
-    assert train.EMIT_EVERY_S <= 0.5 and train.INTERVAL_MS <= 500
-    assert len(times) == 6
-    assert np.max(np.diff(times)) < 0.5 + 0.25  # one step and one emit of slack
+def test_a_run_streams_its_snapshots_and_ends_with_every_histogram(runs, client):
+    tab = Tab(client, SMALL)
+    out = tab.start()
+    assert tab.polling() and out[ids.START]["disabled"] and not out[ids.STOP]["disabled"]
+    versions = []
+    tab.until(lambda t: versions.append(t.ref and t.ref["version"]) or not t.polling(), 60, "done")
+    assert tab.progress().startswith("Done: 400 of 400 steps in")
+    assert [v for v in versions if v is not None] == sorted(v for v in versions if v is not None)
+    loss = decode(tab.out[ids.GRAPHS["loss"]]["figure"]["data"])
+    assert {t["name"] for t in loss} >= {"run", "LR = 0 twin"}
+    shown = tab.out[ids.SHOWN]["data"]
+    hists = manager.histograms(shown["id"])
+    assert hists["steps"][0] == 0 and hists["steps"][-1] == 399 and len(hists["steps"]) <= 17
+    assert not tab.out[ids.SLIDER]["disabled"] and tab.out[ids.SLIDER]["max"] == len(hists["steps"]) - 1
+    marks = tab.out[ids.SLIDER]["marks"]
+    assert marks["0"] == "0" and marks[str(len(hists["steps"]) - 1)] == "399"
+    assert not tab.out[ids.START]["disabled"] and tab.out[ids.STOP]["disabled"]
+    stored = runs.get(f"final:{manager.run_id(params.engine_config('ff', params.parse('ff', {k: str(v) for k, v in SMALL.items()})[1]).to_dict())}")
+    json.dumps(stored, allow_nan=False)  # strict JSON: NaN would be refused here
 
 
-def test_stream_run_stops_when_asked():
-    config = FFConfig(depth=3, width=8, steps=100_000, batch_size=16, n_train=64, n_val=64)
-    emitted = []
-    final = train.stream_run(config, emitted.append, every_s=0.05,
-                             should_stop=lambda: len(emitted) >= 3)
-    assert len(emitted) == 3
-    assert emitted[-1]["done"] <= final["done"] < 100_000
+def test_a_runs_figures_are_built_once_and_take_each_tabs_look(runs, client):
+    light = Tab(client, SMALL, referer="http://localhost/train")
+    dark = Tab(client, {**SMALL, "dark": 1, "present": 1}, address="10.0.0.7",
+               referer="http://localhost/train?dark=1&present=1")
+    light.start(), dark.start()
+    light.until(lambda t: not t.polling(), 60, "done")
+    dark.until(lambda t: not t.polling(), 60, "done")
+    a, b = (t.out[ids.GRAPHS["loss"]]["figure"] for t in (light, dark))
+    assert a["data"] == b["data"]  # the same figure, built once where the run executed
+    assert a["layout"]["template"]["layout"]["paper_bgcolor"] == "white"
+    assert b["layout"]["template"]["layout"]["paper_bgcolor"] == "#14181f"
+    assert b["layout"]["template"]["layout"]["font"]["size"] == 20  # presenter type
 
 
-def test_stream_run_of_an_exploding_net_maps_nan_to_json_and_names_the_step():
-    emitted = []
-    final = train.stream_run(PRESETS["exploding_rnn"], emitted.append)
-    assert final["done"] == 2 and final["nonfinite"]["step"] == 1
-    assert final["loss"][1] is None or final["loss"][1] in ("inf", "-inf")
-    json.dumps(final, allow_nan=False)
-    assert "Stopped at step 1 (inf/NaN)" in train.progress_text(final, final=True)
-    banner = text(train.run_status(final, [], final=True))
-    assert "Exploded at step 1" in banner and "train-banner" in banner
+def test_the_same_config_and_seed_give_the_same_numbers():
+    config = config_from_dict({**params.engine_config("ff", params.parse("ff", {})[1]).to_dict(),
+                               "steps": 30})
+    a, b = Run(config), Run(config)
+    for _ in range(30):
+        ra, rb = a.step(), b.step()
+        assert ra.to_dict() == rb.to_dict()
 
 
-# ---------------------------------------------------------------- the background callback
+# ---------------------------------------------------------------- a hall shares
 
 
-def background_body(client, kind: str, values: dict, tab: str = "0123abcd", start: int = 1):
-    spec = callback_spec(client, "train-start")
-    everything = {**CONTROLS, "train-kind": kind, "train-start": start, "train-tab": tab,
-                  **{train.cid(kind, k): v for k, v in values.items()}}
-    body = payload(spec, everything)
-    body["state"] = [{"id": s["id"], "property": s["property"], "value": everything.get(s["id"])}
-                     for s in spec["state"]]
-    return body
+@pytest.mark.parametrize("runs", ["disk", "redis"], indirect=True)
+def test_identical_starts_are_one_run_and_a_finished_one_is_replayed(runs, client):
+    tabs = [Tab(client, SMALL, address=f"10.0.0.{i}") for i in range(3)]
+    for tab in tabs:
+        tab.start()
+    assert len({tab.ref["id"] for tab in tabs}) == 1
+    assert "joined a run another tab started" in tabs[2].info()
+    tabs[0].poll()
+    assert "Shared: 2 other tabs watch this run." in tabs[0].info()
+    for tab in tabs:
+        tab.until(lambda t: not t.polling(), 60, "done")
+        assert tab.progress().startswith("Done: 400 of 400")
+    assert runs.get("executions") == 1  # three Starts, one computation
+    late = Tab(client, SMALL, address="10.0.0.9")
+    late.start()  # after the end: replayed from the store
+    assert late.progress().startswith("Done: 400 of 400") and not late.polling()
+    assert late.info().startswith("Replayed:")
+    assert late.out[ids.SHOWN]["data"] == tabs[0].out[ids.SHOWN]["data"]
+    assert late.out[ids.SLIDER]["marks"] == tabs[0].out[ids.SLIDER]["marks"]
+    np.testing.assert_array_equal(
+        decode(late.out[ids.GRAPHS["loss"]]["figure"]["data"])[0]["y"],
+        decode(tabs[0].out[ids.GRAPHS["loss"]]["figure"]["data"])[0]["y"])
+    assert runs.get("executions") == 1
 
 
-def run_in_background(client, body, timeout: float = 120) -> tuple[dict, list[int]]:
-    """Start the job like the browser does, poll until it answers; (final response, sizes
-    of the progress-carrying poll responses)."""
-    status, handles, _ = post(client, body)
-    assert status == 200 and "cacheKey" in handles and "job" in handles, handles
-    url = (f"/_dash-update-component?cacheKey={quote(handles['cacheKey'])}"
-           f"&job={quote(handles['job'])}")
-    sizes, deadline = [], time.time() + timeout
-    while time.time() < deadline:
-        response = client.post(url, data=json.dumps(body), content_type="application/json")
-        assert response.status_code == 200
-        data = json.loads(response.get_data())
-        if "response" in data:
-            return data, sizes
-        if "progress" in data:
-            sizes.append(len(response.get_data()))
-        time.sleep(train.INTERVAL_MS / 1000)
-    raise AssertionError("the background run did not finish")
+@pytest.mark.parametrize("runs", ["disk", "redis"], indirect=True)
+def test_stop_detaches_one_tab_and_the_run_ends_only_when_nobody_watches(runs, client):
+    a, b = Tab(client, LONG), Tab(client, LONG, address="10.0.0.2")
+    a.start(), b.start()
+    a.until(lambda t: t.ref and t.ref["version"] > 0, 60, "the run streams")
+    a.stop()
+    assert not a.polling() and "The run goes on for 1 other tab." in a.info()
+    done = b.poll()[ids.PROGRESS]["value"]
+    b.until(lambda t: t.out[ids.PROGRESS]["value"] > done + 50, 30, "b's run goes on")
+    assert b.polling() and "running" == runs.get(f"run:{b.ref['id']}")["status"]
+    b.stop()
+    assert "nobody else watched, so the run is cancelled" in b.info()
+    rid = runs.get(f"viewer:{b.tab}")
+    deadline = time.monotonic() + 10
+    run = None
+    while time.monotonic() < deadline:
+        run = runs.get(f"run:{manager.run_id(_config(LONG))}")
+        if run["status"] == "cancelled":
+            break
+        time.sleep(0.2)
+    assert run["status"] == "cancelled" and run["reason"] == \
+        "Cancelled: its last viewer pressed Stop."
+    assert rid is None  # the tab is attached to nothing
 
 
-def test_background_run_of_the_exploding_preset_shows_the_banner_at_step_1(client):
-    kind, values = train.preset_values("exploding_rnn")
-    final, _ = run_in_background(client, background_body(client, kind, values))
-    out = final["response"]
-    assert "Exploded at step 1:" in text(out["train-run"]["children"])
-    assert out["train-progress-text"]["children"].startswith("Stopped at step 1 (inf/NaN)")
-    assert out["train-progress"] == {"value": 2, "max": 2000}
-    loss = {t["name"]: t for t in decode(out["train-loss"]["figure"]["data"])}
-    np.testing.assert_array_equal(loss["loss overflowed"]["x"], [1])
+def _config(query: dict) -> dict:
+    kind, values, _ = params.parse(query["kind"], {k: str(v) for k, v in query.items()})
+    return params.engine_config(kind, values).to_dict()
 
 
-def test_background_run_streams_small_progress_updates_and_keeps_the_histograms(client):
-    values = {"depth": 20, "width": 32, "steps": 400, "act": "tanh"}
-    final, sizes = run_in_background(client, background_body(client, "ff", values))
-    print(f"progress responses: {len(sizes)}, bytes {sizes}")
-    assert sizes and max(sizes) < 150_000
-    out = final["response"]
-    assert out["train-progress-text"]["children"].startswith("Done: 400 of 400 steps")
-    hists = out["train-hists"]["data"]
-    assert hists["steps"] == list(range(0, 400, 25)) + [399] and hists["kind"] == "ff"
-    assert out["train-hist-step"] == {"max": 16, "marks": train.slider_marks(hists["steps"]),
-                                      "value": 16}
-    assert "Final validation accuracy" in text(out["train-run"]["children"])
-    beat = out["train-beat"]["data"]  # the last heartbeat says: this run (Start's 1st click) ended
-    assert (beat["run"], beat["final"], beat["step"], beat["total"]) == (1, True, 400, 400)
+def test_a_tab_has_one_run_and_leaving_it_cancels_it(runs, client):
+    tab = Tab(client, LONG)
+    tab.start()
+    first = tab.ref["id"]
+    tab.values[ids.control("ff", "seed")] = 7  # other settings, another run
+    tab.start()
+    assert tab.ref["id"] != first
+    assert runs.get(f"run:{first}")["reason"] == "Cancelled: its last viewer started another run."
 
 
-def test_two_tabs_with_identical_inputs_get_separate_jobs(client):
-    kind, values = train.preset_values("exploding_rnn")
-    keys = []
-    for tab in ("tab-one", "tab-two", "tab-one"):
-        body = background_body(client, kind, values, tab=tab)
-        status, handles, _ = post(client, body)
-        keys.append(handles["cacheKey"].split("~")[0])
-        deadline = time.time() + 60  # let each job finish (it overflows at step 1)
-        url = (f"/_dash-update-component?cacheKey={quote(handles['cacheKey'])}"
-               f"&job={quote(handles['job'])}")
-        while time.time() < deadline and "response" not in json.loads(client.post(
-                url, data=json.dumps(body), content_type="application/json").get_data()):
-            time.sleep(0.3)
-    assert keys[0] != keys[1]  # another tab, another job
-    assert keys[0] == keys[2]  # the tab id (with the inputs) is the whole difference
-    tabs = [next(c.data for c in train.walk(train.layout()) if getattr(c, "id", None) == train.TAB)
-            for _ in range(2)]
-    assert tabs[0] != tabs[1] and len(tabs[0]) == 32  # each page load: a new random id
+# ---------------------------------------------------------------- a bounded pool
 
 
-def test_run_callback_validates_its_own_inputs():
-    progress = []
-    out = train.train(progress.append, start=1, tab=None, kind={"$ne": 1},
-                      ff={"depth": "1e9", "width": 4, "steps": 3, "lr": "nan", "seed": [1]},
-                      rnn="garbage")
-    status = text(out[6])
-    for notice in ("kind = {'$ne': 1} is not one of ff, rnn; using ff.",
-                   "depth = 1e9 is outside 1–50; using 50.", "lr = nan is not a number",
-                   "seed = [1] is not a number"):
-        assert notice in status
-    assert out[9].startswith("Done: 3 of 3 steps")
-    assert len(out[10]["rows"]) == train_figures.MAX_HIST_ROWS  # 50 layers, thinned
+def test_the_pool_runs_at_most_max_runs_and_shows_queue_positions(runs, client):
+    assert settings.MAX_RUNS == 2  # tests/conftest.py
+    tabs = [Tab(client, {**LONG, "seed": s}, address=f"10.1.0.{s}") for s in range(4)]
+    for tab in tabs:
+        tab.start()
+    tabs[0].until(lambda t: len(runs.get("running") or []) == 2, 60, "two run")
+    for tab in tabs:
+        tab.poll()
+    assert [t.progress().split(":")[0] for t in tabs[2:]] == ["Queued", "Queued"]
+    assert tabs[2].progress().startswith("Queued: 0 runs ahead of yours")
+    assert tabs[3].progress().startswith("Queued: 1 run ahead of yours")
+    assert len(run_processes()) == 2
+    tabs[0].stop()  # its run is cancelled; the oldest queued one takes its place
+    tabs[2].until(lambda t: "steps done" in t.progress(), 60, "the first queued run starts")
+    tabs[3].poll()
+    assert tabs[3].progress().startswith("Queued: 0 runs ahead of yours")
+    assert len(run_processes()) <= 2
 
 
-def test_a_config_the_engine_rejects_becomes_a_notice(monkeypatch):
-    def refuse(d):
-        raise ValueError("width must be in [1, 512], got 9999")
-
-    monkeypatch.setattr(train, "config_from_dict", refuse)
-    out = train.train(lambda _: None, start=1, tab="t", kind="ff", ff={}, rnn={})
-    assert "The training engine rejected this configuration: width must be in" in text(out[6])
-    assert all(o is train.no_update for o in out[:6])
-
-
-# ---------------------------------------------------------------- a worker that dies
-
-
-def run_workers() -> list:
-    """The training processes alive now: children of this process (where the app runs) that
-    run the same program — the manager's forks, not chromedriver."""
-    import psutil
-    me = psutil.Process()
-    workers = []
-    for child in me.children():
-        try:
-            if child.cmdline() == me.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
-                workers.append(child)
-        except psutil.NoSuchProcess:  # gone meanwhile (psutil.ZombieProcess is one too)
-            pass
-    return workers
+def test_a_client_address_has_a_few_runs_then_a_message_not_a_process(runs, client):
+    assert settings.RUNS_PER_CLIENT == 2
+    tabs = [Tab(client, {**LONG, "seed": s}, address="10.2.0.1") for s in range(3)]
+    tabs[0].start(), tabs[1].start()
+    out = tabs[2].start()
+    assert not tabs[2].polling() and tabs[2].ref is None
+    assert "Your address already has 2 training runs queued or running" in tabs[2].status()
+    assert out[ids.START]["disabled"] is False
+    other = Tab(client, {**LONG, "seed": 2}, address="10.2.0.2")
+    other.start()
+    assert other.polling()  # another address may
+    tabs[2].start()  # the run `other` started (seed 2): joining is no new run, so allowed
+    assert tabs[2].polling() and "joined a run another tab started" in tabs[2].info()
 
 
-def watchdog_tick(client, last, polling: bool, watch, run=1, started_ms=1000, stopped_ms=None):
-    """One tick of the page's watchdog through the real endpoint: (status, response)."""
-    spec = callback_spec(client, train.WATCHDOG)
-    states = {(train.BEAT, "data"): last, (train.START, "n_clicks"): run,
-              (train.START, "n_clicks_timestamp"): started_ms,
-              (train.STOP, "n_clicks_timestamp"): stopped_ms,
-              (train.START, "disabled"): polling, (train.WATCH, "data"): watch}
-    body = payload(spec, {train.WATCHDOG: 1})
-    body["state"] = [{**s, "value": states[s["id"], s["property"]]} for s in spec["state"]]
-    status, response, _ = post(client, body)
-    return status, response
+def test_a_full_queue_is_refused_with_a_message(runs, monkeypatch):
+    monkeypatch.setattr(settings, "QUEUE_LIMIT", 1)
+    monkeypatch.setattr(manager, "_submit", lambda rid: None)  # nothing executes: all wait
+    assert manager.start(_config({**LONG, "seed": 1}), "a" * 32, "x").status == "queued"
+    view_ = manager.start(_config({**LONG, "seed": 2}), "b" * 32, "y")
+    assert view_.status == "refused" and view_.reason.startswith("The training queue is full (1 ")
 
 
-def test_a_killed_worker_ends_the_poll_and_the_watchdog_reports_its_step(client):
-    before = {p.pid for p in run_workers()}
-    body = background_body(client, "ff", {"depth": 3, "width": 8, "steps": 5000},
-                           tab=f"doomed-{time.time()}")  # a job of its own
-    status, handles, _ = post(client, body)
-    assert status == 200
-    (worker,) = [p for p in run_workers() if p.pid not in before]
-    url = (f"/_dash-update-component?cacheKey={quote(handles['cacheKey'])}"
-           f"&job={quote(handles['job'])}")
-
-    def poll():
-        return client.post(url, data=json.dumps(body), content_type="application/json")
-
-    last, deadline = None, time.time() + 60
-    while last is None and time.time() < deadline:  # the first heartbeat
-        response = poll()
-        last = json.loads(response.get_data()).get("progress", {}).get("train-beat.data")
-        time.sleep(train.INTERVAL_MS / 1000)
-    assert last["run"] == 1 and not last["final"] and 0 < last["step"] < 5000
-
-    worker.send_signal(signal.SIGKILL)  # as the kernel's OOM killer does: no result, ever
-    deadline = time.time() + 5
-    while (response := poll()).status_code != 204 and time.time() < deadline:
-        time.sleep(train.INTERVAL_MS / 1000)
-    # Dash sees the process gone and ends the poll with nothing (the browser re-enables Start)
-    assert response.status_code == 204
-
-    status, response = watchdog_tick(client, last, polling=False, watch=None)
-    assert status == 200 and set(response["response"]) == {train.WATCH}  # once: wait a tick
-    watch = response["response"][train.WATCH]["data"]
-    status, response = watchdog_tick(client, last, polling=False, watch=watch)
-    out = response["response"]
-    assert out[train.PROGRESS_TEXT]["children"] == (
-        f"Failed at step {last['step']} of 5000.")
-    assert (f"The training worker stopped unexpectedly (failed at step {last['step']})"
-            in text(out[train.RUN_STATUS]["children"]))
-    assert out[train.START] == {"disabled": False} and out[train.STOP] == {"disabled": True}
-    assert out[train.WATCHDOG] == {"disabled": True}  # disarmed until the next Start
+def test_tabs_that_stop_polling_are_dropped_and_their_run_cancelled(runs, monkeypatch):
+    monkeypatch.setattr(manager, "_submit", lambda rid: None)
+    clock = [1000.0]
+    monkeypatch.setattr(manager, "now", lambda: clock[0])
+    rid = manager.start(_config(LONG), "a" * 32, "x").id
+    manager.start(_config(LONG), "b" * 32, "y")
+    clock[0] += manager.VIEWER_TIMEOUT_S - 1
+    manager.poll(rid, "b" * 32)  # b is still there; a has gone quiet
+    clock[0] += 2
+    manager.tidy(runs)
+    run = runs.get(f"run:{rid}")
+    assert run["status"] == "queued" and list(run["viewers"]) == ["b" * 32]
+    clock[0] += manager.VIEWER_TIMEOUT_S + 1
+    manager.tidy(runs)
+    run = runs.get(f"run:{rid}")
+    assert run["status"] == "cancelled" and "nobody is watching" in run["reason"]
+    assert rid not in (runs.get("queue") or []) and rid not in (runs.get("active") or [])
 
 
-def test_the_watchdog_tells_ended_stopped_and_dead_runs_apart():
-    def tick(mine, now, watch, polling=True, stopped=False, run=1):
-        return train.check_run(mine, run, stopped, polling, watch, now)
-
-    going = {"run": 1, "final": False, "step": 100, "total": 5000, "elapsed": 2.0}
-    verdict, watch = tick(going, 0.0, None)
-    assert verdict == "running"
-    assert tick({**going, "final": True}, 1.0, watch)[0] == "ended"  # finished or overflowed
-    assert tick(going, 1.0, watch, polling=False, stopped=True)[0] == "ended"  # Stop pressed
-    # DiskcacheManager: Dash ended its poll without a result; the second such tick decides
-    verdict, watch2 = tick(going, 1.0, watch, polling=False)
-    assert verdict == "running" and tick(going, 2.0, watch2, polling=False)[0] == "failed"
-    verdict, watch2 = tick(None, 1.0, None, polling=False)  # died before its first report
-    assert tick(None, 2.0, watch2, polling=False)[0] == "failed"
-    assert train.failed_status(None)[0] == "Failed before its first step."
-    # CeleryManager: Dash polls a lost task forever; the heartbeats stop. Silence allowed:
-    # STALE_S plus three mean steps (0.02 s here) …
-    limit = train.STALE_S + 3 * 2.0 / 100
-    assert tick(going, limit - 0.01, watch)[0] == "running"
-    assert tick(going, limit + 0.01, watch)[0] == "failed"
-    # … a new heartbeat restarts the clock …
-    newer = {**going, "step": 150, "elapsed": 3.0}
-    verdict, watch3 = tick(newer, limit + 0.01, watch)
-    assert verdict == "running" and tick(newer, 2 * limit - 0.1, watch3)[0] == "running"
-    # … slow steps (4 s each) get more …
-    slow = {**going, "step": 3, "elapsed": 12.0}
-    assert tick(slow, train.STALE_S + 11.0, tick(slow, 0.0, None)[1])[0] == "running"
-    # … and a task still waiting in the queue (no heartbeat yet) is never declared dead
-    assert tick(None, 10_000.0, tick(None, 0.0, None)[1])[0] == "running"
-    # heartbeats of the previous run (Start's 1st click) do not count for the 2nd
-    assert train.parse_beat(going, 2) is None and train.parse_beat(going, 1) == going
+# ---------------------------------------------------------------- budgets, failures, priority
 
 
-@pytest.mark.parametrize("last,watch,run,stamps", [
-    ({"run": 1, "final": "yes", "step": "nan", "total": None, "elapsed": []}, {"since": "x"},
-     1, (1000, 2000)),
-    ({"run": 1, "final": False, "step": float("inf"), "total": 5, "elapsed": 1}, [],
-     [1], ("a", None)),
-    ("garbage", {"run": 1, "seen": None, "since": 1e300, "unpolled": "2"}, None, ({}, [])),
-    ([1, 2], 7, {"$gt": 0}, (None, None)),
+@pytest.mark.parametrize("limit,value,reason", [
+    ("RUN_TIME_LIMIT_S", 0, "exceeded its time budget of 0 s"),
+    ("RUN_MEMORY_MB", 1, "exceeded its memory budget of 1 MB"),
 ])
-def test_the_watchdog_survives_garbage(client, last, watch, run, stamps):
-    for polling in (True, False):
-        status, response = watchdog_tick(client, last, polling, watch, run, *stamps)
-        assert status in (200, 204), response
+def test_a_run_over_its_budget_is_ended_and_reported(runs, monkeypatch, limit, value, reason):
+    monkeypatch.setattr(manager, "_submit", lambda rid: None)
+    rid = manager.start(_config(LONG), "a" * 32, "x").id
+    monkeypatch.setattr(settings, limit, value)
+    assert execute.execute(rid, runs) == "failed"  # in this process, at its first check
+    v = manager.poll(rid, "a" * 32)
+    assert v.status == "failed" and reason in v.reason
+    assert runs.get(f"final:{rid}") is None  # a failed run is not replayed
+
+
+def test_the_pool_kills_a_run_process_that_outgrows_its_memory(runs, monkeypatch):
+    monkeypatch.setattr(manager, "_submit", lambda rid: None)
+    rid = manager.start(_config(LONG), "a" * 32, "x").id
+    pool = supervisor.Pool(runs, "here")
+    hog = supervisor.subprocess.Popen(
+        [supervisor.sys.executable, "-c", "x = bytearray(200 * 2**20); import time; "
+                                          "[time.sleep(0.1) for _ in range(600)]"])
+    pool.children[rid] = (hog, time.monotonic())
+    manager.claim(runs, rid, hog.pid, "here")
+    monkeypatch.setattr(settings, "RUN_MEMORY_MB", 50)
+    deadline = time.monotonic() + 20
+    while rid in pool.children and time.monotonic() < deadline:
+        time.sleep(0.2)
+        pool.enforce_budgets()
+    assert hog.poll() is not None  # killed
+    assert runs.get(f"run:{rid}")["reason"] == "Ended: the run exceeded its memory budget of 50 MB."
+
+
+def test_a_killed_run_process_is_reported_failed_and_start_comes_back(runs, client):
+    tab = Tab(client, LONG)
+    tab.start()
+    tab.until(lambda t: t.ref and t.ref["version"] > 0, 60, "the run streams")
+    (worker,) = run_processes()
+    worker.send_signal(signal.SIGKILL)  # as the kernel's OOM killer does: no word, ever
+    killed = time.monotonic()
+    tab.until(lambda t: not t.polling(), 10, "the failure is reported")
+    assert time.monotonic() - killed < 3  # the pool reaps within a loop (0.25 s), the poll 1 s
+    assert "The run failed." in tab.status() and "stopped unexpectedly" in tab.status()
+    assert tab.progress().startswith("Failed at step ")
+    assert not tab.out[ids.START]["disabled"]
+
+
+def test_run_processes_run_at_lower_cpu_priority_than_the_web_workers(runs, client):
+    tab = Tab(client, LONG)
+    tab.start()
+    tab.until(lambda t: t.ref and t.ref["version"] > 0, 60, "the run streams")
+    (worker,) = run_processes()
+    assert worker.nice() == os.nice(0) + supervisor.NICE
+    assert os.sched_getscheduler(worker.pid) == os.SCHED_IDLE  # only CPU nobody else wants
+
+
+def test_an_unreachable_store_is_a_message_not_an_error(client, monkeypatch):
+    def broken():
+        raise ConnectionError("redis is down")
+    monkeypatch.setattr("app.runs.manager.shared_store", broken)
+    tab = Tab(client, SMALL)
+    tab.start()
+    assert "Training is unavailable right now" in tab.status() and not tab.polling()
+
+
+@pytest.mark.parametrize("query", [
+    "", "?run=abc", "?run=" + "0" * 20, "?run=" + "0" * 20 + "&tab=" + "0" * 32 + "&have=x",
+    "?run=" + "0" * 20 + "&tab=zz&have=99999999999999999999&seen=%7Bnope",
+    "?run=%00%FF&tab=" + "a" * 5000 + "&seen=" + "[" * 5000, "?have=-5&seen=[1,2,3]",
+])
+def test_garbage_polls_get_an_answer_not_an_error(runs, client, query):
+    answer = client.get("/runs/poll" + query)
+    assert answer.status_code in (200, 204)
+    if answer.status_code == 200:
+        news = answer.get_json()
+        assert news["figures"] is None and len(news["out"]) == len(train.RUN_OUTPUTS)
+        assert news["out"][-3] is True  # polling off: there is nothing to follow
+
+
+@pytest.mark.parametrize("path", ["/runs/x/figures/1.json", "/runs/" + "0" * 20 + "/figures/0.json",
+                                  "/runs/" + "z" * 20 + "/figures/3.json",
+                                  "/runs/" + "0" * 19 + "g/figures/1.json"])
+def test_unknown_figures_are_a_short_404(runs, client, path):
+    answer = client.get(path)
+    assert answer.status_code == 404 and len(answer.get_data()) < 300
+
+
+def test_an_unchanged_poll_is_a_bodiless_204_and_figures_are_immutable(runs, client):
+    tab = Tab(client, LONG)
+    tab.start()
+    tab.until(lambda t: t.ref and t.ref["version"] > 0, 60, "the run streams")
+    query = f"?run={tab.ref['id']}&tab={tab.tab}&have={10**6}&seen={json.dumps(tab.ref['seen'])}"
+    answer = client.get("/runs/poll" + query)
+    assert answer.status_code == 204 and answer.get_data() == b""
+    version = runs.get(f"snap:{tab.ref['id']}")["version"]
+    figures = client.get(f"/runs/{tab.ref['id']}/figures/{version}.json")
+    assert figures.status_code == 200 and "immutable" in figures.headers["Cache-Control"]
+    assert len(json.loads(figures.get_data())) == len(ids.GRAPHS)
+    tab.stop()
 
 
 # ---------------------------------------------------------------- the histogram slider
 
 
-def test_histogram_pick_redraws_exactly_those_counts(client):
-    rng = np.random.default_rng(1)
-    act, grad = rng.integers(0, 50, (3, 60)), rng.integers(1, 50, (3, 40))
-    pick = {"kind": "rnn", "step": 75, "rows": [0, 4, 9], "act": act.tolist(),
-            "grad": grad.tolist()}
-    status, response, _ = post(client, pick_body(client, pick))
-    assert status == 200
-    fig = response["response"]["train-hist"]["figure"]
-    assert "time step: activations and gradients at step 75" in fig["layout"]["title"]["text"]
+def slide(client, k, shown) -> dict:
+    """The step slider of a finished run, moved to its k-th recorded step."""
+    spec = next(d for d in client.get("/_dash-dependencies").get_json()
+                if d["output"].startswith("train-hist.figure"))
+    status, response, size = post(client, payload(spec, {ids.SLIDER: k, ids.SHOWN: shown}))
+    assert status == 200, response
+    assert size < 60_000
+    return response["response"]["train-hist"]["figure"]
+
+
+def test_the_step_slider_draws_exactly_the_recorded_counts(runs, client):
+    tab = Tab(client, {**SMALL, "kind": "rnn", "T": 12, "hidden": 16})
+    tab.start()
+    tab.until(lambda t: not t.polling(), 60, "done")
+    shown = tab.out[ids.SHOWN]["data"]
+    hist = manager.histograms(shown["id"])
+    fig = slide(client, 2, shown)
+    assert f"time step: activations and gradients at step {hist['steps'][2]}" in \
+        fig["layout"]["title"]["text"]
     traces = decode(fig["data"])
-    np.testing.assert_array_equal(traces[0]["y"], [1, 5, 10])
+    np.testing.assert_array_equal(traces[0]["y"], np.asarray(hist["rows"]) + 1)
+    act = np.asarray(hist["act"][2], float)
     with np.errstate(divide="ignore"):
         expected = np.where(act > 0, np.log10(act), np.nan).astype(np.float32)
     np.testing.assert_array_equal(traces[0]["z"], expected)
-    np.testing.assert_array_equal(traces[1]["z"], np.log10(grad).astype(np.float32))
 
 
-@pytest.mark.parametrize("pick", [
-    None, "x", [], {"kind": "ff"}, {"kind": "ff", "step": 1, "rows": [0], "act": [[1] * 59],
-                                    "grad": [[1] * 40]},
-    {"kind": "ff", "step": "1", "rows": [0], "act": [[1] * 60], "grad": [[1] * 40]},
-    {"kind": "ff", "step": 1, "rows": [0], "act": [[-1] * 60], "grad": [[1] * 40]},
-    {"kind": "ff", "step": 1, "rows": list(range(31)), "act": [[1] * 60] * 31,
-     "grad": [[1] * 40] * 31},
-    {"kind": "ff", "step": 1, "rows": [0], "act": [["a"] * 60], "grad": [[1] * 40]},
-    {"kind": "ff", "step": 1, "rows": [0], "act": [[1e300] * 60], "grad": [[1] * 40]},
+@pytest.mark.parametrize("k,shown", [
+    (None, None), ("x", {"id": "nope"}), (3, "garbage"), (10**12, {"id": ["x"]}),
+    (float("nan"), {"id": "z" * 100}), (-5, {"id": "a" * 20, "kind": "transformer"}),
 ])
-def test_malformed_histogram_picks_get_an_empty_figure_not_an_error(client, pick):
-    status, response, size = post(client, pick_body(client, pick))
-    assert status == 200, response
-    fig = response["response"]["train-hist"]["figure"]
-    assert fig["data"] == [] and size < 20_000
+def test_a_slider_without_a_finished_run_gets_an_empty_figure(client, k, shown):
+    fig = slide(client, k, shown)
+    assert fig["data"] == []
 
 
 def test_the_verdict_reads_non_finite_metrics():
-    snap = {"nonfinite": None, "val_metric": [0.5, "inf"], "twin_val_metric": [0.2, None],
-            "metric": "mse", "chance": 1 / 6}
-    verdict = text(train.run_status(snap, [], final=True))
+    facts = {"nonfinite": None, "val_last": "inf", "twin_val_last": None, "metric": "mse",
+             "chance": 1 / 6}
+    v = manager.RunView(id="x", status="done", summary=facts)
+    verdict = text(view.run_status(v, []))
     assert "Final validation MSE inf (chance 0.167); the LR = 0 twin: —." in verdict

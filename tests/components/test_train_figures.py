@@ -1,4 +1,4 @@
-"""components.train_figures: the snapshot carries the engine's records (thinned as it says,
+"""components.train_snapshot and train_figures: the snapshot carries the engine's records (thinned as it says,
 non-finite values JSON-safe) and every figure plots exactly the snapshot's numbers."""
 import json
 import math
@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from components import thinning
 from components import train_figures as tf
+from components import train_snapshot as ts
 from components.figures import compact
 from engine.training import PRESETS, FFConfig, RNNConfig, Run, RunInfo, StepRecord, lr_zero_twin
 
@@ -18,7 +20,7 @@ def traces(fig):
 def history(config):
     """(History, run records, twin records) of a whole run and its LR = 0 twin."""
     run, twin = Run(config), Run(lr_zero_twin(config))
-    hist, recs, twins = tf.History(run.info), [], []
+    hist, recs, twins = ts.History(run.info), [], []
     while not run.done:
         recs.append(run.step())
         twins.append(twin.step())
@@ -43,29 +45,29 @@ def rnn():
 
 
 def test_columns_keep_a_fixed_stride_and_the_newest_step():
-    assert tf.columns(0, 100, 10) == []
-    assert tf.columns(1, 100, 10) == [0]
-    assert tf.columns(25, 100, 10) == [0, 10, 20, 24]  # stride ⌈100/10⌉ = 10, from the total
-    assert tf.columns(30, 100, 10) == [0, 10, 20, 29]
-    assert tf.columns(7, 7, 10) == list(range(7))
-    assert len(tf.columns(5000, 5000, tf.MAX_LINE_COLS)) <= tf.MAX_LINE_COLS + 1
+    assert thinning.columns(0, 100, 10) == []
+    assert thinning.columns(1, 100, 10) == [0]
+    assert thinning.columns(25, 100, 10) == [0, 10, 20, 24]  # stride ⌈100/10⌉ = 10, from the total
+    assert thinning.columns(30, 100, 10) == [0, 10, 20, 29]
+    assert thinning.columns(7, 7, 10) == list(range(7))
+    assert len(thinning.columns(5000, 5000, ts.MAX_LINE_COLS)) <= ts.MAX_LINE_COLS + 1
 
 
 def test_jsonable_maps_non_finite_values_and_back():
     values = [[1.5, math.nan], [math.inf, -math.inf]]
-    out = tf.jsonable(values)
+    out = ts.jsonable(values)
     assert out == [[1.5, None], ["inf", "-inf"]]
     json.dumps(out, allow_nan=False)  # strict JSON
-    back = tf.as_array(out)
+    back = ts.as_array(out)
     assert back[0, 0] == 1.5 and np.isnan(back[0, 1])
     assert back[1, 0] == np.inf and back[1, 1] == -np.inf
 
 
 def test_snapshot_and_figures_carry_the_records(ff, monkeypatch):
     hist, recs, twins = ff
-    monkeypatch.setattr(tf, "MAX_LINE_COLS", 10)   # stride ⌈23/10⌉ = 3
-    monkeypatch.setattr(tf, "MAX_HEAT_COLS", 5)    # stride 5
-    monkeypatch.setattr(tf, "MAX_LINES", 3)        # 3 of the 5 weight groups
+    monkeypatch.setattr(ts, "MAX_LINE_COLS", 10)   # stride ⌈23/10⌉ = 3
+    monkeypatch.setattr(ts, "MAX_HEAT_COLS", 5)    # stride 5
+    monkeypatch.setattr(ts, "MAX_LINES", 3)        # 3 of the 5 weight groups
     snap = hist.snapshot()
     json.dumps(snap, allow_nan=False)
     cols = [0, 3, 6, 9, 12, 15, 18, 21, 22]
@@ -108,7 +110,7 @@ def test_snapshot_and_figures_carry_the_records(ff, monkeypatch):
     assert list(traces(metric)["chance 0.5"].x) == [0, 22]
 
     assert snap["hist"]["steps"] == [0, 7, 14, 21, 22]
-    pick = tf.pick_hist(snap["hist"], 2)
+    pick = ts.pick_hist(snap["hist"], 2)
     fig = tf.hist_figure(pick, "ff")
     assert "step 14" in fig.layout.title.text
     act, grad = fig.data
@@ -164,7 +166,7 @@ def test_non_finite_run_is_json_safe_marked_and_shown_where_it_happened():
 def test_zero_gradients_are_marked_not_dropped():
     info = RunInfo("ff", ["layer 1", "output"], ["layer 1"], "accuracy", 0.5, 3, [], [],
                    {"clip": "none", "clip_threshold": 1.0})
-    hist = tf.History(info)
+    hist = ts.History(info)
     for s in range(3):
         hist.add(StepRecord(s, 0.7, [1.0, 2.0], [0.0, 1e-3], 1e-3, False, [0.0]), None)
     snap = hist.snapshot()
@@ -184,7 +186,7 @@ def test_empty_state_figures_say_press_start():
 def _fake_history(config, rng):
     """A History of config.steps synthetic records (no training): payload sizes only."""
     info = Run(config).info
-    hist = tf.History(info)
+    hist = ts.History(info)
     rows, groups = len(info.state_labels), len(info.group_names)
     bins_a, bins_g = len(info.hist_act_edges) - 1, len(info.hist_grad_log10_edges) - 1
     for s in range(config.steps):
@@ -211,5 +213,5 @@ def test_a_progress_update_stays_under_150_kb_at_the_largest_settings(config):
     size = len(to_json_plotly([f.to_plotly_json() for f in tf.figures(snap)]))
     print(f"{config.kind}: figures of one progress update {size} bytes")
     assert size < 150_000
-    assert len(snap["cols"]) <= tf.MAX_LINE_COLS + 1
-    assert len(snap["heat_rows"]) == tf.MAX_HEAT_ROWS and len(snap["hist"]["rows"]) == 30
+    assert len(snap["cols"]) <= ts.MAX_LINE_COLS + 1
+    assert len(snap["heat_rows"]) == ts.MAX_HEAT_ROWS and len(snap["hist"]["rows"]) == 30

@@ -219,7 +219,7 @@ def page_paths() -> list[str]:
     """Every concrete page path in the page registry, plus a path-template page and a query."""
     import dash
 
-    import app  # noqa: F401  registers the pages (the path is the same under every prefix)
+    import app.main  # noqa: F401  registers the pages (the path is the same under every prefix)
     paths = [p["path"] for p in dash.page_registry.values() if not p.get("path_template")]
     return paths + ["/embed/chain-gradients", "/tour?step=2"]
 

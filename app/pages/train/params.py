@@ -1,0 +1,164 @@
+"""The parameters of /train: both models' URL/control parameters (one ParamSet each), their
+validation, and the engine config they make.
+
+URL parameters (all optional; a bad value gets a notice and the nearest valid value). `kind`
+chooses the model; the other parameters are those of that model (the rest are ignored):
+
+    kind    ff (feed-forward) | rnn (recurrent)                               default ff
+
+  kind=ff (two spirals or 2-D regression):
+    task    spirals | regression                                              default spirals
+    depth   hidden layers, whole number 1–50                                  default 10
+    width   units per layer, whole number 2–128                               default 32
+    act     sigmoid | tanh | relu                                             default tanh
+    init    zeros | small_normal | large_normal | xavier | he | orthogonal    default xavier
+    norm    none | batch | layer                                              default none
+    res     residual connections: off | on                                    default off
+
+  kind=rnn (Pascanu's long-term-dependency tasks):
+    task    temporal_order | adding                                           default temporal_order
+    T       sequence length, whole number 10–200                              default 50
+    cell    rnn | lstm | gru                                                  default rnn
+    hidden  hidden units, whole number 16–128                                 default 32
+    act     identity | sigmoid | tanh | relu (vanilla cell only)              default tanh
+    rinit   recurrent init: orthogonal | normal | identity                    default orthogonal
+    gain    recurrent gain (≈ spectral radius at init), 0–3                   default 1
+    alpha   weight α of Pascanu's regulariser Ω, 0–10 (0 = off)                default 0
+
+  both (defaults ff / rnn):
+    opt     sgd | adam                                                        default sgd
+    lr      learning rate, 0–10                                               default 0.05 / 0.01
+    mom     momentum (SGD), 0–0.99                                            default 0.9 / 0
+    clip    gradient clipping: none | norm | value                            default none
+    tau     clipping threshold τ, 0.0001–10000                                default 1
+    steps   training steps, whole number 1–5000                               default 500
+    batch   batch size, whole number 1–256                                    default 64 / 32
+    seed    whole number 0–9999                                               default 0
+
+e.g. /train?kind=ff&task=spirals&depth=30&width=32&act=sigmoid&init=small_normal&norm=none&res=off
+     &opt=sgd&lr=0.005&mom=0.9&clip=none&tau=1&steps=1000&batch=64&seed=0   (the vanishing preset)
+"""
+import math
+
+from components.params import Choice, Number, ParamSet
+from components.text import fill
+from engine.activations import ACTIVATIONS
+from engine.training import (CELLS, CLIPS, FF_TASKS, INITS, NORMS, OPTIMIZERS, PRESETS,
+                             REC_INITS, RNN_TASKS, SMALL_STD, FFConfig, RNNConfig,
+                             config_from_dict)
+
+FF, RNN = FFConfig(), RNNConfig()  # the engine's defaults are the page's defaults
+
+
+def training_params(defaults) -> tuple:
+    """The optimiser and run parameters both models share (their defaults differ)."""
+    return (
+        Choice("opt", "optimiser", defaults.optimizer, OPTIMIZERS),
+        Number("lr", "learning rate", defaults.lr, 0.0, 10.0),
+        Number("mom", "momentum (SGD only)", defaults.momentum, 0.0, 0.99, 0.01),
+        Choice("clip", "gradient clipping", defaults.clip, CLIPS),
+        Number("tau", "clipping threshold τ", defaults.clip_threshold, 1e-4, 1e4),
+        Number("steps", "training steps", defaults.steps, 1, 5000, integer=True),
+        Number("batch", "batch size", defaults.batch_size, 1, 256, integer=True),
+        Number("seed", "seed", defaults.seed, 0, 9999, integer=True),
+    )
+
+
+KIND = Choice("kind", "model", "ff", ("ff", "rnn"))
+PARAMS = {
+    "ff": ParamSet((
+        Choice("task", "task", FF.task, FF_TASKS),
+        Number("depth", "hidden layers", FF.depth, 1, 50, integer=True),
+        Number("width", "units per layer", FF.width, 2, 128, integer=True),
+        Choice("act", "activation σ", FF.activation, ("sigmoid", "tanh", "relu")),
+        Choice("init", "weight initialisation", FF.init, INITS),
+        Choice("norm", "normalisation", FF.norm, NORMS),
+        Choice("res", "residual connections", "off", ("off", "on")),
+        *training_params(FF),
+    )),
+    "rnn": ParamSet((
+        Choice("task", "task", RNN.task, RNN_TASKS),
+        Number("T", "sequence length T", RNN.seq_len, 10, 200, integer=True),
+        Choice("cell", "cell", RNN.cell, CELLS),
+        Number("hidden", "hidden units", RNN.hidden, 16, 128, integer=True),
+        Choice("act", "activation σ (vanilla cell only)", RNN.activation, ACTIVATIONS),
+        Choice("rinit", "recurrent initialisation", RNN.rec_init, REC_INITS),
+        Number("gain", "recurrent gain (≈ spectral radius)", RNN.rec_gain, 0.0, 3.0, 0.01),
+        Number("alpha", "Ω weight α (0 = off)", RNN.omega_alpha, 0.0, 10.0),
+        *training_params(RNN),
+    )),
+}
+ENGINE_NAMES = {"act": "activation", "res": "residual", "opt": "optimizer", "mom": "momentum",
+                "tau": "clip_threshold", "batch": "batch_size", "T": "seq_len",
+                "rinit": "rec_init", "gain": "rec_gain", "alpha": "omega_alpha"}
+NUMBER_BOXES = {"lr", "tau", "alpha"}  # typed, not slid: they span decades
+EVALUATIONS, HISTOGRAMS = 50, 16  # per run, about: eval_every and hist_every follow steps
+LABELS = {
+    "kind": {"ff": "feed-forward (deep MLP)", "rnn": "recurrent (RNN / LSTM / GRU)"},
+    "task": {"spirals": "two spirals (classes)", "regression": "2-D regression",
+             "temporal_order": "temporal order (4 classes)", "adding": "adding problem"},
+    "init": {"zeros": "zeros", "small_normal": f"small normal N(0, {SMALL_STD:g}²)",
+             "large_normal": "large normal N(0, 1)", "xavier": "Xavier (Glorot)",
+             "he": "He (Kaiming)", "orthogonal": "orthogonal"},
+    "res": {"off": "off", "on": "on: h ← h + σ(N(Wh + b)), layers 2…L"},
+    "clip": {"none": "none", "norm": "norm: g ← g·min(1, τ/‖g‖)",
+             "value": "value: gᵢ ← clamp(gᵢ, −τ, τ)"},
+    "rinit": {"orthogonal": "orthogonal × gain", "normal": "normal N(0, 1/H) × gain",
+              "identity": "identity × gain"},
+}
+# Each preset's story; its numbers are the preset's own ({{field}} of its engine config). The
+# outcomes were measured (bench/bench_presets.py); "NaN at step 1" is also a test.
+STORY_TEMPLATES = {
+    "vanishing": "{{depth}}-layer sigmoid, small init: does not train",
+    "he_relu": "the same {{depth}} layers with ReLU and He init: trains",
+    "exploding_rnn": "ReLU RNN, recurrent gain {{rec_gain}}: NaN at step 1",
+    "exploding_rnn_clipped": "the same RNN with the gradient norm clipped to {{clip_threshold}}: "
+                             "trains",
+    "temporal_order_sgd": "temporal order, T = {{seq_len}}, plain SGD: stays at chance",
+    "temporal_order_clip_omega": "the same with clipping + Ω: learns it",
+    "temporal_order_lstm": "an LSTM with clipping: learns it in fewer steps",
+}
+STORIES = {name: fill(text, PRESETS[name].to_dict()) for name, text in STORY_TEMPLATES.items()}
+
+
+def parse(kind, raw) -> tuple[str, dict, list[str]]:
+    """(kind, valid values of that model's parameters, notices) from untrusted input."""
+    kind, notice = KIND.parse(kind)
+    values, notices = PARAMS[kind].parse(raw)
+    return kind, values, ([notice] if notice else []) + notices
+
+
+def parse_panels(kind, ff, rnn) -> tuple[str, dict, list[str]]:
+    """parse() for the callbacks, which get both models' controls: the kind picks which."""
+    return parse(kind, ff if KIND.parse(kind)[0] == "ff" else rnn)
+
+
+def query(kind: str, values: dict) -> str:
+    return f"?kind={kind}&" + PARAMS[kind].query(values)[1:]
+
+
+def engine_config(kind: str, values: dict):
+    """The engine config of valid page values; raises ValueError if the engine refuses it.
+    Evaluation and histogram schedules follow the number of steps (they do not change the
+    training itself: evaluation uses a fixed validation set and no randomness)."""
+    d = {ENGINE_NAMES.get(name, name): value for name, value in values.items()}
+    if kind == "ff":
+        d["residual"] = d["residual"] == "on"
+    steps = values["steps"]
+    d.update(kind=kind, eval_every=max(1, math.ceil(steps / EVALUATIONS)),
+             hist_every=max(1, math.ceil(steps / HISTOGRAMS)))
+    return config_from_dict(d)
+
+
+def preset_values(name: str) -> tuple[str, dict]:
+    """(kind, page values) of an engine preset."""
+    config = PRESETS[name].to_dict()
+    kind = config["kind"]
+    values = {p.name: config[ENGINE_NAMES.get(p.name, p.name)] for p in PARAMS[kind]}
+    if kind == "ff":
+        values["res"] = "on" if values["res"] else "off"
+    return kind, values
+
+
+def preset_query(name: str) -> str:
+    return query(*preset_values(name))
