@@ -1,9 +1,9 @@
 """Results of the pages' computations, kept for identical validated parameters.
 
 A lecture hall asks one question many times: three hundred laptops open the same link and
-drag the same slider to the same values. Each page's `render(...)` (engine + figure
-builders, a pure function of validated parameters and the page's look) is wrapped in
-`@cached`, so identical requests are computed once per worker:
+drag the same slider to the same values. Each page's `view(...)` (engine + figure builders,
+a pure function of validated parameters; the reader's look is applied afterwards) is wrapped
+in `@cached`, so identical requests are computed once per worker, whatever their look:
 
 - a bounded LRU per worker process (GRADLAB_CACHE_SIZE entries, 0 turns caching off);
 - concurrent requests for a key that is being computed wait for that one computation
@@ -24,7 +24,6 @@ from pathlib import Path
 
 from app import settings
 from components.figures import portable
-from components.theme import requested_look
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,14 +140,14 @@ def _shared_cache():
 RESULTS = ResultCache(settings.CACHE_SIZE, _shared_cache())
 
 
-def cached(render):
-    """Cache `render(...)` by its module, name, arguments (validated values, whose reprs are
-    exact) and the requesting page's look, which the figure templates follow."""
-    name = f"{render.__module__}.{render.__qualname__}"
+def cached(compute):
+    """Cache `compute(...)` by its module, name and arguments (validated values, whose reprs
+    are exact)."""
+    name = f"{compute.__module__}.{compute.__qualname__}"
 
-    @wraps(render)
+    @wraps(compute)
     def wrapper(*args, **kwargs):
-        key = repr((name, args, sorted(kwargs.items()), requested_look()))
-        return RESULTS.get_or_compute(key, lambda: portable(render(*args, **kwargs)))
+        key = repr((name, args, sorted(kwargs.items())))
+        return RESULTS.get_or_compute(key, lambda: portable(compute(*args, **kwargs)))
 
     return wrapper

@@ -90,7 +90,7 @@
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) ||
                    target.getAttribute("role") === "slider")) return;
-    var id = event.key === "ArrowRight" ? "tour-tour-next" : event.key === "ArrowLeft" ? "tour-tour-prev" : null;
+    var id = event.key === "ArrowRight" ? "tour-next" : event.key === "ArrowLeft" ? "tour-prev" : null;
     var link = id && document.getElementById(id);
     if (link) { event.preventDefault(); link.click(); }
   });

@@ -2,8 +2,10 @@
 
     python -m bench.bench_callbacks [--repeat 30]
 
-Cases live in bench/cases_<page>.py, each a list CASES of (label, first_input_id, inputs); the
-request is a move of that first input (as a slider drag sends it). Each case is timed twice:
+Cases live in bench/cases_<page>.py, each a list CASES of (label, path, URL query): the request is
+the page's callback with the controls of that state (as the page's layout sets them), sent as a
+move of its first control (as a slider drag sends it). A state is a URL, never a copy of control
+ids, so the same cases time any version of the app (bench/compare.py). Each case is timed twice:
 cold, with the result cache emptied before every request (engine and figures computed), and
 warm, answered from the worker's cache (what the rest of a lecture hall gets once one laptop
 asked). Prints median and p95 server time in ms, the response size, and the ratio of each
@@ -26,7 +28,7 @@ from dash import Dash, Input, Output, dcc, html  # noqa: E402
 
 from bench.report import fmt, kb, mark, stats  # noqa: E402
 from bench.report import table as report_table  # noqa: E402
-from tests.dash_client import callback_spec, payload, post  # noqa: E402
+from tests.dash_client import callback_for, callback_spec, page_controls, payload, post  # noqa: E402
 
 
 def load_cases():
@@ -95,8 +97,9 @@ def run(repeat: int, progress=lambda text: None) -> list[dict]:
     client.get("/")  # sets up the page router
     make_trivial = trivial_client()
     rows = []
-    for label, first_input, inputs in load_cases():
-        body = payload(callback_spec(client, first_input), inputs)
+    for label, path, query in load_cases():
+        body = payload(callback_for(client, path.strip("/") + "-status"),
+                       page_controls(path, **query))
         cold, cold_p95, size = timed(client, body, repeat, cold=True)
         warm, warm_p95, _ = timed(client, body, repeat)
         base = baseline(make_trivial, size, repeat)
@@ -133,9 +136,14 @@ def table(rows: list[dict]) -> str:
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--json", help="also write the rows to this file (bench/compare.py)")
     args = parser.parse_args(argv)
     rows = run(args.repeat)
     print(LEGEND, table(rows), sep="\n\n")
+    if args.json:
+        import json
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(rows, out)
     return rows
 
 

@@ -54,16 +54,9 @@ from engine.dynamics import (
     gradient_sweep,
     iterate,
 )
-from engine.rnn import (
-    CELLS,
-    bptt,
-    contribution_map,
-    gradient_flow,
-    jacobian_chain,
-    rnn_setup,
-    run_rnn,
-    singular_values,
-)
+from engine.cells import CELLS, gradient_flow
+from engine.numerics import singular_values
+from engine.rnn import bptt, contribution_map, jacobian_chain, rnn_setup, run_rnn
 
 SLIDER_BUDGET = 30.0  # ms: the slider-callback target, for the benchmarks without their own
 

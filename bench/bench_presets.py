@@ -3,7 +3,8 @@
     python bench/bench_presets.py [--twin] [NAME ...]
 
 --twin also runs the lr = 0 twin in lockstep, as the page does, and reports the combined time.
-Wall times depend on what else the machine is doing; the engine uses one torch thread.
+Wall times depend on what else the machine is doing; torch runs one thread, as in the app's run
+processes (BENCH_THREADS changes it).
 """
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from bench.report import pin_threads
+
+THREADS = pin_threads()  # before torch loads
+
+import torch
+
+torch.set_num_threads(int(THREADS))
 
 from engine import training as tr
 
@@ -33,33 +42,48 @@ def summary(c) -> str:
     return f"{model}; {opt}{clip}; {c.steps} steps × batch {c.batch_size}"
 
 
+def run_to_end(config, twin: bool) -> tuple:
+    """Step the run until it ends — beside its lr = 0 twin in lockstep if `twin`, as the app's
+    run process does (app/runs/execute.py: the twin stops with the run). Returns the run and
+    the records of the run and of the twin."""
+    run = tr.Run(config)
+    other = tr.Run(tr.lr_zero_twin(config)) if twin else None
+    records, twin_records = [], []
+    while not run.done:
+        records.append(run.step())
+        if other is not None and not other.done:
+            twin_records.append(other.step())
+    return run, records, twin_records
+
+
+def final_val_metric(records) -> str:
+    vals = [r.val_metric for r in records if r.val_metric is not None]
+    return f"{vals[-1]:.4f}" if vals else "—"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help="presets to run (default: all)")
     ap.add_argument("--twin", action="store_true", help="also run the lr=0 twin in lockstep")
     args = ap.parse_args()
     names = args.names or list(tr.PRESETS)
-    tr.train(tr.FFConfig(depth=1, width=2, steps=1))  # pay torch's one-off lazy imports here
+    run_to_end(tr.FFConfig(depth=1, width=2, steps=1), twin=False)  # torch's one-off lazy imports
 
     print(f"{'preset':28s} {'wall s':>7s} {'steps':>6s} {'metric':>8s} {'final':>8s} {'chance':>7s} {'NaN@':>5s}  config")
     for name in names:
         cfg = tr.PRESETS[name]
         t0 = time.perf_counter()
-        if args.twin:
-            res, twin = tr.train_with_twin(cfg)
-        else:
-            res = tr.train(cfg)
+        run, records, twin_records = run_to_end(cfg, args.twin)
         wall = time.perf_counter() - t0
-        final = "—" if res.final_val_metric is None else f"{res.final_val_metric:.4f}"
-        nan = "—" if res.first_nonfinite_step is None else str(res.first_nonfinite_step)
+        nan = "—" if run.first_nonfinite_step is None else str(run.first_nonfinite_step)
         print(
-            f"{name:28s} {wall:7.1f} {len(res.records):6d} {res.info.metric:>8s} {final:>8s} "
-            f"{res.info.chance:7.3f} {nan:>5s}  {summary(cfg)}",
+            f"{name:28s} {wall:7.1f} {len(records):6d} {run.info.metric:>8s} "
+            f"{final_val_metric(records):>8s} {run.info.chance:7.3f} {nan:>5s}  {summary(cfg)}",
             flush=True,
         )
         if args.twin:
-            tf = "—" if twin.final_val_metric is None else f"{twin.final_val_metric:.4f}"
-            print(f"{'  (lr=0 twin)':28s} {'':7s} {len(twin.records):6d} {'':8s} {tf:>8s}")
+            print(f"{'  (lr=0 twin)':28s} {'':7s} {len(twin_records):6d} {'':8s} "
+                  f"{final_val_metric(twin_records):>8s}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,19 @@ def control_id(page: str, name: str) -> str:
     return f"{page}-{name}"
 
 
+def control(page: str, param, value):
+    """The control a parameter's spec asks for (its type, `widget`, `labels`, `live`)."""
+    if isinstance(param, Number):
+        if param.widget == "box":
+            return number_box(page, param, value)
+        return slider(page, param, value, updatemode="drag" if param.live else "mouseup")
+    if isinstance(param, ChoiceList):
+        return checklist(page, param, value, param.labels)
+    if isinstance(param, Choice):
+        return (radio if param.widget == "radio" else dropdown)(page, param, value, param.labels)
+    raise TypeError(f"{param.name}: a {type(param).__name__} has no control of its own")
+
+
 def slider(page: str, param: Number, value, updatemode: str = "drag", **extra):
     """A labelled slider with Dash 4's typed-value box beside it."""
     span = param.hi - param.lo

@@ -1,6 +1,6 @@
-"""Figures for /dynamics and /cliff (Pascanu, Mikolov & Bengio 2013): pure functions of
-engine results (engine.dynamics, engine.cliff). Nothing here computes the mathematics
-again; the only evaluation is drawing the map x ↦ w·σ(x) + b itself for the cobweb.
+"""Figures for /dynamics (Pascanu, Mikolov & Bengio 2013): pure functions of engine results
+(engine.dynamics). Nothing here computes the mathematics again; the only evaluation is drawing
+the map x ↦ w·σ(x) + b itself for the cobweb.
 
 Payload: linear-axis data go out as float32 where every value fits (`compact`), which halves
 the bytes; data on log axes stay float64 (float32 would flush tiny values to 0).
@@ -12,24 +12,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from components.figures import base_figure, compact, finite_abs, log_heatmap, set_log_range
-from components.theme import AUTOGRAD, CLOSED_FORM, OVERFLOW
+from components.figures import base_figure, compact, finite_abs, set_log_range
+from components.theme import AUTOGRAD, CLOSED_FORM, CURRENT, OVERFLOW
 from engine.activations import sigma
-from engine.cliff import ClipComparison, DescentPath, Surface
 from engine.dynamics import (BifurcationDiagram, EquilibriumCurve, FixedPoints, Folds,
                              GradientSweep, Trajectory)
 
 FAN_SCALE = "Viridis"
-SURFACE_SCALE = "Viridis"
 FOLD = "#6d4c41"
-CURRENT = "#222222"
 CROSSING = OVERFLOW
 HYSTERESIS = {"up": AUTOGRAD, "down": "#2e7d32"}
-METHOD_STYLE = {  # method → (colour, legend name)
-    "plain": (OVERFLOW, "plain GD"),
-    "norm": (CLOSED_FORM, "norm-clipped"),
-    "value": ("#2e7d32", "value-clipped"),
-}
 
 
 def add_vlines(fig: go.Figure, marks: list[dict]) -> None:
@@ -225,129 +217,3 @@ def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: flo
 
 
 # ---------------------------------------------------------------- /cliff
-
-def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "2d") -> go.Figure:
-    """E(w, b) — 2-D: log10 E as a heatmap (figures.log_heatmap: colour bar in powers of
-    ten); 3-D: E as a surface, the cliff as a wall — with the descent paths drawn on it."""
-    start = paths[0].path[0]
-    pad_w, pad_b = 0.02 * np.ptp(surface.w), 0.02 * np.ptp(surface.b)  # a start on the edge shows
-    w_range = [float(surface.w[0] - pad_w), float(surface.w[-1] + pad_w)]
-    b_range = [float(surface.b[0] - pad_b), float(surface.b[-1] + pad_b)]
-    title = "Loss E(w, b): click to move the start"
-    fig = base_figure(title, "w", "b", log_y=False)
-    if view == "3d":
-        fig.add_trace(go.Surface(
-            x=surface.w, y=surface.b, z=compact(surface.E), colorscale=SURFACE_SCALE,
-            name="E(w, b)", colorbar=dict(title=dict(text="E"), thickness=12),
-            hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>E = %{z:.3g}<extra></extra>"))
-        for P in paths:
-            color, name = METHOD_STYLE[P.method]
-            fig.add_trace(go.Scatter3d(
-                x=compact(P.path[:, 0]), y=compact(P.path[:, 1]), z=compact(P.loss),
-                mode="lines+markers", name=name,
-                line=dict(color=color, width=5), marker=dict(size=2.5, color=color)))
-        fig.add_trace(go.Scatter3d(x=[start[0]], y=[start[1]], z=[paths[0].loss[0]],
-                                   mode="markers", name="start",
-                                   marker=dict(size=6, color="white", line=dict(width=2,
-                                                                                color=CURRENT))))
-        fig.update_layout(scene=dict(
-            xaxis=dict(title="w", range=w_range), yaxis=dict(title="b", range=b_range),
-            zaxis=dict(title="E"), camera=dict(eye=dict(x=-1.3, y=-1.45, z=0.85)),
-            aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)),
-            margin=dict(l=0, r=0, t=80, b=0))
-        return fig
-    log_heatmap(fig, surface.w, surface.b, surface.E, "E (log scale)", "w", "b")
-    for P in paths:
-        color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(
-            x=compact(P.path[:, 0]), y=compact(P.path[:, 1]), mode="lines+markers", name=name,
-            line=dict(color=color, width=2), marker=dict(size=4, color=color),
-            hovertemplate="step %{pointNumber}: w = %{x:.4f}, b = %{y:.4f}"
-                          f"<extra>{name}</extra>"))
-    fig.add_trace(go.Scatter(
-        x=[start[0]], y=[start[1]], mode="markers", name="start",
-        marker=dict(symbol="star", size=15, color="white", line=dict(width=1.5, color=CURRENT)),
-        hovertemplate="start w = %{x:.4f}, b = %{y:.4f}<extra></extra>"))
-    fig.update_xaxes(range=w_range, showgrid=False)
-    fig.update_yaxes(range=b_range, showgrid=False)
-    return fig
-
-
-def step_norms(paths: tuple[DescentPath, ...], lr: float, threshold: float) -> go.Figure:
-    """‖θ_{k+1} − θ_k‖ per iteration: plain GD's step flies off at the wall, clipped ones stay
-    at most lr·threshold."""
-    fig = base_figure("Step length ‖θ<sub>k+1</sub> − θ<sub>k</sub>‖ per iteration", "iteration k",
-                      "‖θ<sub>k+1</sub> − θ<sub>k</sub>‖")
-    for P in paths:
-        color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(
-            x=np.arange(P.step_norm.size), y=compact(finite_abs(P.step_norm)),
-            mode="lines+markers",
-            name=name, line=dict(color=color, width=2), marker=dict(size=4, color=color),
-            hovertemplate="k = %{x}: step %{y:.3g}" f"<extra>{name}</extra>"))
-    cap = lr * threshold
-    fig.update_layout(  # (one layout update: fig.add_hline costs ~5 ms)
-        shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=cap, y1=cap,
-                     line=dict(color="#777", dash="dash", width=1))],
-        annotations=[dict(xref="paper", x=1, y=np.log10(cap), yanchor="top", xanchor="right",
-                          text=f"norm clipping caps at lr·threshold = {cap:.3g}", showarrow=False,
-                          font=dict(size=11, color="#555"))])
-    set_log_range(fig, cap, *[P.step_norm for P in paths])
-    return fig
-
-
-def loss_curves(paths: tuple[DescentPath, ...]) -> go.Figure:
-    fig = base_figure("Loss E per iteration", "iteration k", "E(θ<sub>k</sub>)")
-    for P in paths:
-        color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(x=np.arange(P.loss.size), y=compact(finite_abs(P.loss)),
-                                 mode="lines", name=name, line=dict(color=color, width=2),
-                                 hovertemplate="k = %{x}: E = %{y:.4g}" f"<extra>{name}</extra>"))
-    set_log_range(fig, *[P.loss for P in paths])
-    return fig
-
-
-def clip_arrows(cmp: ClipComparison) -> go.Figure:
-    """The raw gradient and its two clipped versions as arrows from the origin, with the
-    norm ball (circle) and the value box (square) they are clipped onto."""
-    thr = cmp.threshold
-    fig = base_figure("∇E at the start, clipped two ways", "∂E/∂w", "∂E/∂b", log_y=False)
-    angle = np.linspace(0, 2 * np.pi, 121)
-    fig.add_trace(go.Scatter(x=thr * np.cos(angle), y=thr * np.sin(angle), mode="lines",
-                             name="‖g‖ = threshold", line=dict(color="#999", dash="dot"),
-                             hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=[-thr, thr, thr, -thr, -thr], y=[-thr, -thr, thr, thr, -thr],
-                             mode="lines", name="|gᵢ| ≤ threshold", hoverinfo="skip",
-                             showlegend=False,
-                             line=dict(color="#bbb", dash="dash")))
-    arrows = (("raw", cmp.raw, cmp.norm_raw, CURRENT, None),
-              ("by norm", cmp.by_norm, cmp.norm_by_norm, CLOSED_FORM, cmp.angle_by_norm),
-              ("by value", cmp.by_value, cmp.norm_by_value, "#2e7d32", cmp.angle_by_value))
-    for label, g, norm, color, ang in arrows:
-        name = f"{label}: ‖g‖ = {norm:.3g}" + ("" if ang is None else f", {ang:.1f}° from raw")
-        fig.add_trace(go.Scatter(
-            x=[0.0, float(g[0])], y=[0.0, float(g[1])], mode="lines+markers", name=name,
-            line=dict(color=color, width=3 if label == "raw" else 2.5),
-            marker=dict(symbol="arrow", angleref="previous", size=[0, 16], color=color),
-            hovertemplate=f"{label}: (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
-    shown = [n for n in (cmp.norm_by_norm, cmp.norm_by_value) if np.isfinite(n)]
-    if np.isfinite(cmp.norm_raw) and cmp.norm_raw <= 3 * thr:
-        shown.append(cmp.norm_raw)
-    reach = max(shown, default=0.0)
-    if 0 < reach < thr / 2:  # a small gradient: frame it, the threshold lies outside
-        extent = 1.3 * reach
-        note = f"‖g‖ = {cmp.norm_raw:.3g} is below the threshold {thr:.3g}: neither clipping acts"
-    else:
-        extent = 1.25 * max(reach, thr)
-        note = None
-        if np.isfinite(cmp.norm_raw) and cmp.norm_raw > extent:
-            note = (f"raw ‖g‖ = {cmp.norm_raw:.3g}: {cmp.norm_raw / thr:.3g}× the threshold, "
-                    "its arrow runs off the panel")
-    if note:
-        fig.add_annotation(x=0.99, y=0.01, xref="paper", yref="paper", xanchor="right",
-                           yanchor="bottom", showarrow=False, font=dict(size=11, color=CURRENT),
-                           bgcolor="rgba(255,255,255,0.85)", text=note)
-    fig.update_layout(margin=dict(t=110))
-    fig.update_xaxes(range=[-extent, extent], zeroline=True)
-    fig.update_yaxes(range=[-extent, extent], zeroline=True, scaleanchor="x", scaleratio=1)
-    return fig

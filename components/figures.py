@@ -9,15 +9,15 @@ from functools import lru_cache
 import numpy as np
 import plotly.graph_objects as go
 
-from components.theme import AUTOGRAD, CLOSED_FORM, OVERFLOW, requested_look, template_name
+from components.theme import AUTOGRAD, CLOSED_FORM, OVERFLOW, template_name
 
 SIGN_SYMBOLS = np.array(["triangle-down", "triangle-up"])  # index by value > 0
 
 
 @lru_cache(maxsize=256)
-def _blank(xtitle: str, ytitle: str, log_y: bool, template: str) -> go.Figure:
+def _blank(xtitle: str, ytitle: str, log_y: bool) -> go.Figure:
     fig = go.Figure(layout=dict(
-        template=template, title=dict(x=0.01, xanchor="left", y=0.98, yanchor="top"),
+        template=template_name(), title=dict(x=0.01, xanchor="left", y=0.98, yanchor="top"),
         xaxis_title=xtitle, yaxis_title=ytitle, uirevision="keep",
         yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True),
         **({"yaxis": dict(title=ytitle, type="log", exponentformat="power")} if log_y else {}),
@@ -27,10 +27,10 @@ def _blank(xtitle: str, ytitle: str, log_y: bool, template: str) -> go.Figure:
 
 def base_figure(title: str, xtitle: str, ytitle: str, log_y: bool = True) -> go.Figure:
     """A themed, empty figure: log y axis by default, plus the invisible overlay axis y2
-    that `add_unplottable` draws on. The template follows the page's look (dark/present
-    URL flags). Copied from a cached blank: applying the template costs ~5 ms a figure,
-    copying ~1 ms (pages draw several figures per slider step)."""
-    fig = go.Figure(_blank(xtitle, ytitle, log_y, template_name(*requested_look())))
+    that `add_unplottable` draws on, in the default look (the app gives it the reader's look
+    last: components.theme.with_look). Copied from a cached blank: applying the template
+    costs ~5 ms a figure, copying ~1 ms (pages draw several figures per slider step)."""
+    fig = go.Figure(_blank(xtitle, ytitle, log_y))
     fig.layout.title.text = title
     return fig
 
@@ -55,12 +55,17 @@ def figure(title: str, xtitle: str, ytitle: str, T: int, notes=(), log_y: bool =
 
 
 def portable(value):
-    """Figures as plotly JSON (numpy arrays as base64 typed arrays), in tuples too: cheap to
-    pickle for Redis, to store and to serialise on every hit."""
+    """Figures as plotly JSON (numpy arrays as base64 typed arrays), in tuples, dicts and a
+    PageView's figures too: cheap to pickle for Redis, to store and to serialise on every hit."""
+    import dataclasses
     if isinstance(value, go.Figure):
         return value.to_plotly_json()
     if isinstance(value, tuple):
         return tuple(portable(v) for v in value)
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and hasattr(value, "figures"):
+        return dataclasses.replace(value, figures=portable(value.figures))
     return value
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import reprlib
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlencode
 
 MAX_TEXT = 200  # longer raw values are not even looked at
@@ -51,7 +52,9 @@ def _to_float(raw) -> float:
 
 @dataclass(frozen=True)
 class Number:
-    """A real (or, with integer=True, whole) parameter on [lo, hi]."""
+    """A real (or, with integer=True, whole) parameter on [lo, hi], shown as a slider (or, with
+    widget="box", a typed number, for values that span decades); live=False updates the page
+    only when the handle is released (for parameters whose every step costs a lot)."""
 
     name: str
     label: str
@@ -60,13 +63,19 @@ class Number:
     hi: float
     step: float = 0.01
     integer: bool = False
+    engine: str | None = ""
+    default_from: Callable | None = field(default=None, compare=False)
+    widget: str = "slider"
+    live: bool = True
+    aliases: tuple[str, ...] = ()  # older URL names still read (old links keep working)
 
-    def parse(self, raw) -> tuple[float, str | None]:
+    def parse(self, raw, default=None) -> tuple[float, str | None]:
+        default = self.default if default is None else default
         try:
             value = _to_float(raw)
         except (TypeError, ValueError, OverflowError):
-            return self.default, (f"{self.name} = {_short(raw)!s} is not a number; "
-                                  f"using {self.format(self.default)}.")
+            return default, (f"{self.name} = {_short(raw)!s} is not a number; "
+                             f"using {self.format(default)}.")
         clamped = min(max(value, self.lo), self.hi)  # ±inf clamp too
         if clamped != value:
             why = f"is outside {self.format(self.lo)}–{self.format(self.hi)}"
@@ -84,18 +93,24 @@ class Number:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a fixed set of names."""
+    """One of a fixed set of names, shown as a dropdown (widget="radio": radio buttons, for a
+    few options); `labels` gives an option a longer text on the page."""
 
     name: str
     label: str
     default: str
     options: tuple[str, ...]
+    engine: str | None = ""
+    labels: dict | None = field(default=None, compare=False)
+    widget: str = "dropdown"
+    default_from = None
 
-    def parse(self, raw) -> tuple[str, str | None]:
+    def parse(self, raw, default=None) -> tuple[str, str | None]:
+        default = self.default if default is None else default
         if isinstance(raw, str) and raw in self.options:
             return raw, None
-        return self.default, (f"{self.name} = {_short(raw)} is not one of "
-                              f"{', '.join(self.options)}; using {self.default}.")
+        return default, (f"{self.name} = {_short(raw)} is not one of "
+                         f"{', '.join(self.options)}; using {default}.")
 
     def format(self, value) -> str:
         return value
@@ -103,7 +118,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class NumberList:
-    """A comma-separated list of reals, each on [lo, hi], length 1..max_len."""
+    """A comma-separated list of reals, each on [lo, hi], length 1..max_len (its control is the
+    page's own: no single widget shows a list)."""
 
     name: str
     label: str
@@ -111,19 +127,23 @@ class NumberList:
     lo: float
     hi: float
     max_len: int
+    step: float = 0.01
+    engine: str | None = ""
+    default_from = None
 
-    def parse(self, raw) -> tuple[tuple[float, ...], str | None]:
+    def parse(self, raw, default=None) -> tuple[tuple[float, ...], str | None]:
+        default = self.default if default is None else default
         items = raw.split(",") if isinstance(raw, str) and len(raw) <= MAX_TEXT else raw
         if not isinstance(items, (list, tuple)) or not 1 <= len(items) <= self.max_len:
-            return self.default, (f"{self.name} = {_short(raw)} is not a list of 1–"
-                                  f"{self.max_len} numbers; using {self.format(self.default)}.")
+            return default, (f"{self.name} = {_short(raw)} is not a list of 1–"
+                             f"{self.max_len} numbers; using {self.format(default)}.")
         values, clamped = [], False
         for item in items:
             try:
                 value = _to_float(item)
             except (TypeError, ValueError, OverflowError):
-                return self.default, (f"{self.name} = {_short(raw)} has a value that is not a "
-                                      f"number; using {self.format(self.default)}.")
+                return default, (f"{self.name} = {_short(raw)} has a value that is not a "
+                                 f"number; using {self.format(default)}.")
             values.append(min(max(value, self.lo), self.hi))
             clamped |= values[-1] != value
         values = tuple(values)
@@ -137,10 +157,55 @@ class NumberList:
 
 
 @dataclass(frozen=True)
+class ChoiceList:
+    """A comma-separated subset of a fixed set of names, kept in the options' order (a set:
+    duplicates collapse, order does not matter); empty is a valid choice. Shown as checkboxes."""
+
+    name: str
+    label: str
+    default: tuple[str, ...]
+    options: tuple[str, ...]
+    engine: str | None = ""
+    labels: dict | None = field(default=None, compare=False)
+    default_from = None
+
+    def parse(self, raw, default=None) -> tuple[tuple[str, ...], str | None]:
+        default = self.default if default is None else default
+        items = raw
+        if isinstance(raw, str) and len(raw) <= MAX_TEXT:
+            items = [item.strip() for item in raw.split(",")] if raw.strip() else []
+        if not isinstance(items, (list, tuple)) or len(items) > MAX_TEXT:
+            return default, (f"{self.name} = {_short(raw)} is not a list of names from "
+                                  f"{', '.join(self.options)}; using {self._show(default)}.")
+        unknown = [item for item in items if not (isinstance(item, str) and item in self.options)]
+        chosen = tuple(o for o in self.options if o in items)
+        if not unknown:
+            return chosen, None
+        chosen = chosen or default
+        return chosen, (f"{self.name}: {', '.join(_short(u) for u in unknown[:3])} "
+                        f"{'is' if len(unknown) == 1 else 'are'} not one of "
+                        f"{', '.join(self.options)}; using {self._show(chosen)}.")
+
+    def format(self, value) -> str:
+        return ",".join(value)
+
+    def _show(self, value) -> str:
+        return self.format(value) or "none"
+
+
+@dataclass(frozen=True)
 class ParamSet:
-    """The parameters of one page, in URL order."""
+    """The parameters of one page, in URL order, and the rules between them.
+
+    A parameter's default may depend on parameters before it (`default_from`, a function of
+    the values parsed so far: ρ's default follows the construction of W_h); `check`, a function
+    of the parsed values that may correct them and returns notices, holds the cross-field rules
+    (a sweep's ends in order). The layout (from the URL) and the callback (from the controls)
+    both parse through here, so they can never disagree.
+    """
 
     params: tuple = field(default_factory=tuple)
+    check: Callable | None = field(default=None, compare=False)
 
     def __iter__(self):
         return iter(self.params)
@@ -153,7 +218,8 @@ class ParamSet:
         return [p.name for p in self.params]
 
     def defaults(self) -> dict:
-        return {p.name: p.default for p in self.params}
+        """Every parameter at its default (dependent defaults resolved)."""
+        return self.parse({})[0]
 
     def parse(self, raw: dict) -> tuple[dict, list[str]]:
         """Valid values for every parameter (missing ones take their default; unknown
@@ -162,47 +228,28 @@ class ParamSet:
             raw = {}
         values, notices = {}, []
         for p in self.params:
-            if p.name not in raw:
-                values[p.name] = p.default
+            default = p.default_from(values) if p.default_from else p.default
+            name = next((n for n in (p.name, *getattr(p, "aliases", ())) if n in raw), None)
+            if name is None:
+                values[p.name] = default
                 continue
-            values[p.name], notice = p.parse(raw[p.name])
+            values[p.name], notice = p.parse(raw[name], default)
             if notice:
                 notices.append(notice)
+        if self.check:
+            notices += self.check(values)
         return values, notices
 
     def query(self, values: dict) -> str:
         """The canonical query string ('?w=0.9&…') that reopens exactly this state."""
         return "?" + urlencode({p.name: p.format(values[p.name]) for p in self.params})
 
+    def engine_args(self, values: dict) -> dict:
+        """The values as the engine's keyword arguments (a parameter's `engine` name where it
+        differs; parameters with engine=None only change the view and are left out)."""
+        return {p.engine or p.name: values[p.name] for p in self.params if p.engine is not None}
 
-@dataclass(frozen=True)
-class ChoiceList:
-    """A comma-separated subset of a fixed set of names, kept in the options' order (a set:
-    duplicates collapse, order does not matter); empty is a valid choice."""
-
-    name: str
-    label: str
-    default: tuple[str, ...]
-    options: tuple[str, ...]
-
-    def parse(self, raw) -> tuple[tuple[str, ...], str | None]:
-        items = raw
-        if isinstance(raw, str) and len(raw) <= MAX_TEXT:
-            items = [item.strip() for item in raw.split(",")] if raw.strip() else []
-        if not isinstance(items, (list, tuple)) or len(items) > MAX_TEXT:
-            return self.default, (f"{self.name} = {_short(raw)} is not a list of names from "
-                                  f"{', '.join(self.options)}; using {self._show(self.default)}.")
-        unknown = [item for item in items if not (isinstance(item, str) and item in self.options)]
-        chosen = tuple(o for o in self.options if o in items)
-        if not unknown:
-            return chosen, None
-        chosen = chosen or self.default
-        return chosen, (f"{self.name}: {', '.join(_short(u) for u in unknown[:3])} "
-                        f"{'is' if len(unknown) == 1 else 'are'} not one of "
-                        f"{', '.join(self.options)}; using {self._show(chosen)}.")
-
-    def format(self, value) -> str:
-        return ",".join(value)
-
-    def _show(self, value) -> str:
-        return self.format(value) or "none"
+    def preset_query(self, preset: dict) -> str:
+        """The query of an engine preset (engine keyword → value; the rest at defaults)."""
+        names = {p.engine or p.name: p.name for p in self.params if p.engine is not None}
+        return self.query(self.parse({names[k]: v for k, v in preset.items() if k in names})[0])

@@ -16,7 +16,8 @@ from components.figures import (add_note, add_unplottable, figure, finite_abs, l
                                 mark_overflow, set_log_range)
 from components.thinning import spread, steps_shown, thinning_note
 from components.theme import CLOSED_FORM, SERIES
-from engine.rnn import CELLS, BPTTResult, GradientModes
+from engine.cells import CELLS
+from engine.rnn import BPTTResult, GradientModes
 
 MAX_LINE_STEPS = 200     # a line shows at most ~this many steps (+ the last one)
 MAX_HEATMAP_STEPS = 100  # so does each axis of the heatmap
@@ -43,12 +44,11 @@ def jacobian_norms(r: BPTTResult) -> go.Figure:
     lags = steps_shown(T, MAX_LINE_STEPS)
     fig = figure("‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂ and its bound (γ‖W<sub>h</sub>‖₂)<sup>T−k</sup>",
                  LAG_AXIS, f"‖∂h<sub>{T}</sub>/∂h<sub>k</sub>‖₂", T, [thinning_note(lags)])
-    factor = r.gamma * r.w_norm
     fig.add_trace(go.Scatter(
         x=lags, y=finite_abs(r.bound[lags]), mode="lines",
         name=f"bound (γ‖W_h‖₂)^(T−k) = ({r.gamma:g}·{r.w_norm:.4g})^(T−k)",
         line=dict(color=BOUND_COLOR, dash="dash"),
-        hovertemplate=f"T−k = %{{x}}<br>{factor:.4g}<sup>T−k</sup> = %{{y:.4g}}"
+        hovertemplate=f"T−k = %{{x}}<br>{r.bound_factor:.4g}<sup>T−k</sup> = %{{y:.4g}}"
                       "<extra>bound</extra>"))
     fig.add_trace(go.Scatter(
         x=lags, y=finite_abs(r.jacobian_norms[lags]),

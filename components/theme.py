@@ -1,12 +1,11 @@
 """Plotly templates for every figure, so pages look alike and restyle in one place.
 
 Four looks: light or dark, each normal or "present" (projector: large type, heavy axes).
-The look is a pair of URL flags, `dark=1` and `present=1`. Figures are built inside callbacks,
-whose requests carry the page's URL as their Referer (same-origin requests keep the full
-URL under our referrer policy), so `requested_look()` needs no extra callback input and
-works inside iframes, where cookies and local storage may be blocked.
+The look is a pair of URL flags, `dark=1` and `present=1`, which the app reads per callback
+(app/look.py). Figure builders draw in the default look; `with_look` gives a built figure
+(plotly JSON) a look's template, which is all that differs between looks.
 """
-from urllib.parse import parse_qs, urlsplit
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -14,6 +13,7 @@ import plotly.io as pio
 CLOSED_FORM = "#1f5fa8"   # theory / closed form: lines
 AUTOGRAD = "#e8710a"      # measured by autograd: markers
 OVERFLOW = "#c62828"      # inf / NaN
+CURRENT = "#222222"       # the state on screen: a marker, a line
 SERIES = ("#1f5fa8", "#e8710a", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41",
           "#5c6bc0", "#9e9d24", "#d81b60", "#546e7a", "#f9a825", "#00695c", "#4e342e",
           "#283593", "#ad1457")
@@ -48,19 +48,11 @@ def template_name(dark: bool = False, present: bool = False) -> str:
 for _dark in (False, True):
     for _present in (False, True):
         pio.templates[template_name(_dark, _present)] = _template(_dark, _present)
-TEMPLATE = template_name()
 
 
-def requested_look() -> tuple[bool, bool]:
-    """(dark, present) from the URL of the page that sent the current callback request."""
-    from flask import has_request_context, request
-    if not has_request_context():
-        return False, False
-    try:
-        flags = parse_qs(urlsplit(request.referrer or "").query)
-    except ValueError:  # the Referer is the client's to forge, e.g. "http://[" (bad IPv6)
-        return False, False
-    return tuple(flags.get(name) == ["1"] for name in LOOK_FLAGS)
+class Look(NamedTuple):
+    dark: bool = False
+    present: bool = False
 
 
 _TEMPLATE_JSON: dict[str, dict] = {}
@@ -74,10 +66,9 @@ def template_json(dark: bool, present: bool) -> dict:
     return _TEMPLATE_JSON[name]
 
 
-def with_look(figure: dict, dark: bool, present: bool) -> dict:
-    """A figure (plotly JSON, built in any look) in the look (dark, present): its template is
-    all that differs between looks, and plotly.js applies it in the browser. Lets a figure
-    built once, where no request says which look (a training run's process), serve every
+def with_look(figure: dict, look: Look) -> dict:
+    """A figure (plotly JSON, built in any look) in `look`: its template is all that differs
+    between looks, and plotly.js applies it in the browser. Lets a figure built once (cached
+    for a hall, or in a training run's process, where no request says which look) serve every
     look."""
-    return {**figure, "layout": {**figure.get("layout", {}),
-                                 "template": template_json(dark, present)}}
+    return {**figure, "layout": {**figure.get("layout", {}), "template": template_json(*look)}}

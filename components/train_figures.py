@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from components.figures import (add_note, add_unplottable, base_figure, compact, decade_ticks,
                                 figure, finite_abs, log_heatmap, mark_overflow, set_log_range)
-from components.theme import CLOSED_FORM, OVERFLOW, SERIES, requested_look, template_name
+from components.theme import CLOSED_FORM, OVERFLOW, SERIES, template_name
 from components.thinning import thinning_note
 from components.train_snapshot import as_array, pick_hist
 from engine.training import HIST_ACT_EDGES, HIST_GRAD_LOG10_EDGES
@@ -250,7 +250,7 @@ def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -
         top = max(top, float(counts.max()) if counts.size else 1.0)
     ticks, _ = decade_ticks(0.0, math.log10(top))
     fig.update_layout(
-        template=template_name(*requested_look()), uirevision="keep", margin=dict(t=90),
+        template=template_name(), uirevision="keep", margin=dict(t=90),
         title=dict(text=HIST_TITLE.format(word, pick["step"]), x=0.01, xanchor="left"),
         coloraxis=dict(colorscale="Viridis", cmin=0, cmax=max(math.log10(top), 1.0),
                        colorbar=dict(title=dict(text="count", side="right"), thickness=14,
@@ -274,13 +274,13 @@ def figures(snap: dict | None, empty: str = PRESS_START) -> list[go.Figure]:
 
 
 @lru_cache(maxsize=8)
-def _empty(note: str, dark: bool, present: bool) -> tuple:
+def _empty(note: str) -> tuple:
     from components.figures import portable
     return tuple(portable(f) for f in figures(None, note))
 
 
 def empty_figures(note: str = PRESS_START) -> list[dict]:
-    """The page's figures before a run has streamed anything, in the request's look: the same
-    every time, so built once per look (a hall's Starts and page loads would otherwise build
-    six figures each)."""
-    return list(_empty(note, *requested_look()))
+    """The page's figures before a run has streamed anything (plotly JSON, default look): the
+    same every time, so built once (a hall's Starts and page loads would otherwise build six
+    figures each)."""
+    return list(_empty(note))

@@ -20,15 +20,8 @@ import numpy as np
 import torch
 
 from engine.activations import GAMMA, sigma, sigma_prime, torch_sigma
-
-
-def first_nonfinite(values: np.ndarray) -> int | None:
-    """Index along axis 0 of the first entry (or row) holding inf/NaN, else None."""
-    bad = ~np.isfinite(values)
-    if bad.ndim > 1:
-        bad = bad.reshape(bad.shape[0], -1).any(axis=1)
-    hits = np.flatnonzero(bad)
-    return int(hits[0]) if hits.size else None
+from engine.numerics import first_nonfinite, spectral_norms
+from engine.regime import geometric_mean, regime
 
 
 def _per_layer(value, n: int) -> np.ndarray:
@@ -72,6 +65,8 @@ class ScalarChain:
     first_nonfinite_activation  layer l (0..n) where a_l first became inf/NaN
     deepest_nonfinite_gradient  layer l (1..n) nearest the output whose ∂a_n/∂w_l is
                                 inf/NaN: where the backward pass (output → input) broke
+    rate         geometric mean of |factors|: the backprop factor's size per layer
+    regime       engine.regime's name for rate: vanishing, stable, exploding (or undefined)
     """
 
     method: str
@@ -89,6 +84,8 @@ class ScalarChain:
     grad_w_bound: np.ndarray
     first_nonfinite_activation: int | None
     deepest_nonfinite_gradient: int | None
+    rate: float
+    regime: str
 
     @property
     def depth(self) -> int:
@@ -104,6 +101,7 @@ def _scalar_result(method, activation, w, activations, preacts, slopes, backprop
         bound = _reverse_cumprod(GAMMA[activation] * np.abs(w))     # l = 1..n
         bound = np.append(GAMMA[activation] * abs(w[0]) * bound[0], bound)  # prepend l = 0
         grad_w_bound = GAMMA[activation] * np.abs(activations[:-1]) * bound[1:]
+    rate = geometric_mean(factors)
     return ScalarChain(
         method=method, activation=activation, weights=w, activations=activations,
         preacts=preacts, slopes=slopes, factors=factors, backprop=backprop, grad_w=grad_w,
@@ -111,6 +109,7 @@ def _scalar_result(method, activation, w, activations, preacts, slopes, backprop
         grad_w_bound=grad_w_bound,
         first_nonfinite_activation=first_nonfinite(activations),
         deepest_nonfinite_gradient=_deepest_nonfinite(grad_w),
+        rate=rate, regime=regime(rate),
     )
 
 
@@ -202,20 +201,12 @@ def identity_chain_closed_form(w: float, b: float, x: float, n: int) -> ScalarCh
                           backprop, grad_w, backprop[1:].copy())
 
 
-def regime(factors: np.ndarray, tolerance: float = 0.01) -> tuple[str, float]:
-    """Name the regime from the geometric mean g of the per-layer factors |w_l σ'(h_l)|.
-
-    g < 1−tol: vanishing; g > 1+tol: exploding; otherwise stable. Returns (name, g).
-    """
-    with np.errstate(all="ignore"):
-        g = float(np.exp(np.mean(np.log(np.abs(factors)))))
-    if np.isnan(g):
-        return "undefined", g
-    if g < 1.0 - tolerance:
-        return "vanishing", g
-    if g > 1.0 + tolerance:
-        return "exploding", g
-    return "stable", g
+def reference_chain(w: float, b: float, x: float, n: int, activation: str) -> ScalarChain:
+    """What the theory says, for a shared w and b: the seed's closed forms for σ = identity
+    (identity_chain_closed_form), else numpy's explicit forward pass and chain-rule products."""
+    if activation == "identity":
+        return identity_chain_closed_form(w, b, x, n)
+    return scalar_chain(w, b, x, n, activation)
 
 
 # ---------------------------------------------------------------- matrix chain
@@ -300,6 +291,11 @@ class MatrixChain:
     eigen_coordinates         |z_l| per eigen-block, z_l = V⁻¹a_l   (n+1, d)
     eigen_prediction          |c_i|·|λ_i|ˡ with c = V⁻¹x (identity σ, b = 0) (n+1, d)
     first_nonfinite_activation / deepest_nonfinite_gradient as in ScalarChain
+    spectral_radius           max|λ_i|
+    rate                      measured gradient factor per layer: the geometric mean of
+                              ‖∂a_n/∂a_{l−1}‖₂ / ‖∂a_n/∂a_l‖₂ over the finite ratios
+                              (= ‖∂a_n/∂a_0‖₂^(1/n) while every norm is finite)
+    regime                    engine.regime's name for rate
     """
 
     W: np.ndarray
@@ -313,6 +309,9 @@ class MatrixChain:
     eigen_prediction: np.ndarray
     first_nonfinite_activation: int | None
     deepest_nonfinite_gradient: int | None
+    spectral_radius: float
+    rate: float
+    regime: str
 
 
 def chain_matrix(eig, non_normality: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -359,7 +358,8 @@ def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float
         J[n] = np.eye(d)
         for l in range(n, 0, -1):
             J[l - 1] = (J[l] * slopes[l - 1]) @ W
-        state_grad_norms = _spectral_norms(J)
+        state_grad_norms = spectral_norms(J)
+        ratios = state_grad_norms[:-1] / state_grad_norms[1:]
         # ∂a_n/∂W_l[k, i, j] = (J[l]·diag σ'(h_l))[k, i]·a_{l−1}[j]: a rank-one Frobenius norm
         weight_grad_norms = (np.linalg.norm(J[1:] * slopes[:, None, :], axis=(1, 2))
                              * np.linalg.norm(a[:-1], axis=1))
@@ -368,6 +368,7 @@ def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float
         c = _block_magnitudes(V_inv @ x, eigen_cols)
         prediction = c[None, :] * np.abs(eigen_cols)[None, :] ** np.arange(n + 1)[:, None]
         activation_norms = np.linalg.norm(a, axis=1)
+    rate = geometric_mean(ratios[np.isfinite(ratios)])
     return MatrixChain(
         W=W, V=V, eigenvalues=eigen_cols, activations=a,
         activation_norms=activation_norms,
@@ -377,42 +378,11 @@ def matrix_chain(eig, n: int, activation: str = "identity", non_normality: float
         eigen_prediction=prediction,
         first_nonfinite_activation=first_nonfinite(a),
         deepest_nonfinite_gradient=_deepest_nonfinite(weight_grad_norms),
+        spectral_radius=float(np.max(np.abs(eigen_cols))), rate=rate, regime=regime(rate),
     )
 
 
-def _spectral_norms(stack: np.ndarray) -> np.ndarray:
-    """‖M‖₂ for each matrix of a stack; NaN where the matrix is not finite."""
-    out = np.full(len(stack), np.nan)
-    ok = np.isfinite(stack).all(axis=(1, 2))
-    if ok.any():
-        out[ok] = np.linalg.svd(stack[ok], compute_uv=False)[:, 0]
-    out[~ok & np.isinf(stack).any(axis=(1, 2))] = np.inf
-    return out
-
-
-def matrix_chain_autograd(eig, n: int, activation: str = "identity",
-                          non_normality: float = 0.0, seed: int = 0,
-                          bias: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """‖∂a_n/∂W_l‖_F (l = 1..n) and ‖∂a_n/∂a_l‖₂ (l = 0..n) from torch autograd.
-
-    Every layer gets its own leaf copy of W so autograd reports each layer's share.
-    """
-    W_np, _ = chain_matrix(eig, non_normality, seed)
-    d = len(W_np)
-    Ws = [torch.tensor(W_np, requires_grad=True) for _ in range(n)]
-    b = torch.full((d,), float(bias), dtype=torch.float64)
-    acts = [torch.tensor(start_vector(d, seed), requires_grad=True)]
-    for W in Ws:
-        acts.append(torch_sigma(activation, W @ acts[-1] + b))
-    for a in acts:
-        a.retain_grad()
-    weight_sq = np.zeros(n)
-    state_jac = np.zeros((n + 1, d, d))
-    for k in range(d):  # one backward pass per output component a_n[k]
-        for t in Ws + acts:
-            t.grad = None
-        acts[-1][k].backward(retain_graph=True)
-        weight_sq += np.array([float((W.grad ** 2).sum()) for W in Ws])
-        state_jac[:, k, :] = np.stack([
-            a.grad.numpy() if a.grad is not None else np.zeros(d) for a in acts])
-    return np.sqrt(weight_sq), _spectral_norms(state_jac)
+def matrix_chain_from_eigenvalues(eig, d: int, rotation_deg: float, n: int, activation: str,
+                                  non_normality: float, seed: int) -> MatrixChain:
+    """The matrix chain of /matrix: d eigenvalues from a few chosen ones (`spectrum`)."""
+    return matrix_chain(spectrum(eig, d, rotation_deg), n, activation, non_normality, seed)

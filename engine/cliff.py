@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import sigma, sigma_prime
-from engine.dynamics import DEFAULT_T, DEFAULT_X0, SCALAR_SIGMA, iterate, iterate_scalar
+from engine.activations import SCALAR_SIGMA, sigma, sigma_prime
+from engine.numerics import norms
+from engine.dynamics import DEFAULT_T, DEFAULT_X0, basin_crossing, iterate, iterate_scalar
 
 DEFAULT_TARGET = 0.7
 DEFAULT_W_RANGE = (2.0, 8.0)
@@ -111,20 +112,10 @@ def surface(w_range=DEFAULT_W_RANGE, b_range=DEFAULT_B_RANGE, n_w: int = DEFAULT
 
 # ---------------------------------------------------------------- clipping
 
-def _norm(g):
-    """‖g‖ over the last axis without overflow: scale by max|g| first (hypot-style)."""
-    g = np.asarray(g, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        m = np.max(np.abs(g), axis=-1, keepdims=True)
-        safe = np.where((m > 0) & np.isfinite(m), m, 1.0)
-        n = safe[..., 0] * np.sqrt(np.sum((g / safe) ** 2, axis=-1))
-        return np.where(np.isinf(m[..., 0]), np.inf, n)
-
-
 def clip_by_norm(g, threshold: float):
     """g ← threshold·g/‖g‖ if ‖g‖ > threshold, else g. Keeps the direction."""
     g = np.asarray(g, dtype=np.float64)
-    n = _norm(g)[..., None]
+    n = norms(g)[..., None]
     with np.errstate(all="ignore"):
         return np.where(n > threshold, g * (threshold / n), g)
 
@@ -140,8 +131,8 @@ def angle_deg(u, v):
     exact at 0° and 180°, unlike arccos of the cosine. NaN if either is zero/non-finite."""
     u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
     with np.errstate(all="ignore"):
-        uh, vh = u / _norm(u)[..., None], v / _norm(v)[..., None]
-        return np.degrees(2.0 * np.arctan2(_norm(uh - vh), _norm(uh + vh)))
+        uh, vh = u / norms(u)[..., None], v / norms(v)[..., None]
+        return np.degrees(2.0 * np.arctan2(norms(uh - vh), norms(uh + vh)))
 
 
 @dataclass(frozen=True)
@@ -163,8 +154,8 @@ def compare_clipping(g, threshold: float = DEFAULT_THRESHOLD) -> ClipComparison:
     """Clip one gradient both ways and measure norms and angles (degrees)."""
     g = np.asarray(g, dtype=np.float64)
     cn, cv = clip_by_norm(g, threshold), clip_by_value(g, threshold)
-    return ClipComparison(g, cn, cv, float(threshold), float(_norm(g)), float(_norm(cn)),
-                          float(_norm(cv)), float(angle_deg(g, cn)), float(angle_deg(g, cv)))
+    return ClipComparison(g, cn, cv, float(threshold), float(norms(g)), float(norms(cn)),
+                          float(norms(cv)), float(angle_deg(g, cn)), float(angle_deg(g, cv)))
 
 
 # ---------------------------------------------------------------- descent
@@ -246,16 +237,68 @@ def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
             grads[k], applied[k] = g, c
             moves[k] = np.where((diverged >= 0)[:, None], 0.0, lr * c)  # stopped: stay put
             p = p - moves[k]
-        gn, sn, ang = _norm(grads), _norm(moves), angle_deg(applied, grads)
+        gn, sn, ang = norms(grads), norms(moves), angle_deg(applied, grads)
     return tuple(DescentPath(m, float(lr), float(threshold), path[:, i], losses[:, i],
                              grads[:, i], gn[:, i], sn[:, i], ang[:, i], int(diverged[i]))
                  for i, m in enumerate(methods))
 
 
-def descend(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
-            method: str = "plain", threshold: float = DEFAULT_THRESHOLD, x0=DEFAULT_X0,
-            T: int = DEFAULT_T, target: float = DEFAULT_TARGET,
-            activation: str = "sigmoid", readout: str = "sigmoid") -> DescentPath:
-    """One descent path (see descend_many)."""
-    return descend_many(w0, b0, lr, steps, (method,), threshold, x0, T, target,
-                        activation, readout)[0]
+# ---------------------------------------------------------------- one start, three descents
+
+# Plain GD's largest step at this many times the clipped cap lr·threshold (or more) is called
+# exploding: clipping then changed the run by an order of magnitude, not by a nudge.
+EXPLODING_RATIO = 10
+
+
+@dataclass(frozen=True)
+class CliffDescent:
+    """Plain, norm-clipped and value-clipped descent from one start, and what they show:
+
+    paths          one DescentPath per method (METHODS order)
+    start          ∇E at the start, clipped both ways
+    largest_step   plain GD's largest step ‖θ_{k+1} − θ_k‖ and its iteration k
+    cap            the clipped methods' largest possible step, lr·threshold
+    ratio, regime  largest_step / cap, and "exploding" from EXPLODING_RATIO on, else "stable"
+    clipped        whether ‖∇E‖ exceeded the threshold anywhere on plain GD's path (otherwise
+                   clipping never acted and the three paths coincide)
+    wall, wall_slope  the b at which x₀ is a fixed point at w = w₀ (engine.dynamics
+                   .basin_crossing) and w·σ′(x₀) there: above 1, x₀ is unstable and the line
+                   is the cliff's wall
+    left_frame     per path, the first iterate outside the default grid (None if none)
+    """
+
+    paths: tuple[DescentPath, ...]
+    start: ClipComparison
+    largest_step: float
+    largest_step_at: int
+    cap: float
+    ratio: float
+    regime: str
+    clipped: bool
+    wall: float
+    wall_slope: float
+    left_frame: tuple[int | None, ...]
+
+
+def _left_frame(path: np.ndarray) -> int | None:
+    (w_lo, w_hi), (b_lo, b_hi) = DEFAULT_W_RANGE, DEFAULT_B_RANGE
+    with np.errstate(invalid="ignore"):
+        out = ~((path[:, 0] >= w_lo) & (path[:, 0] <= w_hi)
+                & (path[:, 1] >= b_lo) & (path[:, 1] <= b_hi))
+    return int(np.argmax(out)) if out.any() else None
+
+
+def descend_from(w0: float, b0: float, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
+                 threshold: float = DEFAULT_THRESHOLD) -> CliffDescent:
+    """The three descents of METHODS from (w0, b0) on the default surface, and their story."""
+    paths = descend_many(w0, b0, lr, steps, threshold=threshold)
+    plain = paths[0]
+    k = int(np.argmax(plain.step_norm))
+    big, cap = float(plain.step_norm[k]), lr * threshold
+    wall, slope = basin_crossing("b", w0, DEFAULT_X0)
+    return CliffDescent(
+        paths=paths, start=compare_clipping(plain.grad[0], threshold), largest_step=big,
+        largest_step_at=k, cap=cap, ratio=big / cap,
+        regime="exploding" if big >= EXPLODING_RATIO * cap else "stable",
+        clipped=big > cap, wall=wall, wall_slope=slope,
+        left_frame=tuple(_left_frame(P.path) for P in paths))

@@ -1,4 +1,4 @@
-"""Backpropagation through time in a vanilla RNN, and the cells that fix it.
+"""Backpropagation through time in a vanilla RNN (the cells that fix it: engine.cells).
 
 The model (d hidden units, T steps, b = 0):
 
@@ -34,30 +34,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from engine.activations import GAMMA, sigma, sigma_prime, torch_sigma
+from engine.activations import GAMMA, sigma, sigma_prime
+from engine.numerics import first_nonfinite, norms, singular_values, spectral_norms
+from engine.regime import regime
 
 INITS = ("spectral", "singular", "orthogonal", "identity")
-CELLS = ("rnn", "lstm", "gru", "irnn", "orthogonal", "residual", "layernorm", "attention")
-REGIMES = ("vanishing", "stable", "exploding")
 
 # A per-step factor within e^{±0.05} of 1 is "stable": over 20 steps it moves a
 # norm by at most a factor e. Outside the band the trend wins within a few dozen steps.
-REGIME_TOL = 0.05
-# The residual cell adds only a fraction α of the update: ∂h_t/∂h_{t−1} = I + α·diag(f')W
-# stays near I, so gradients neither die nor blow up quickly (unless W is huge).
-RESIDUAL_ALPHA = 0.1
-# The attention cell's values are W_V = β·Q (Q orthogonal): the attended term is a convex
-# combination of vectors of norm β‖h_k‖, so ‖h_t‖ ≤ ‖c_t‖ + β·max_{k<t} ‖h_k‖, and by induction
-# ‖h_t‖ ≤ max(‖h_0‖, √d/(1 − β)): O(1) per unit. β = 0.5 keeps it within 2√d; β → 1 lets h_0,
-# which every state attends to, pile up copies of itself (its gradient then towers over the rest).
-ATTENTION_VALUE_SCALE = 0.5
-# The attention memory grows in blocks of this many states: every step's autograd graph keeps
-# the history it attended to, and as one growing (t, d) tensor that is Σ_t t·d floats (64 MB at
-# T = 500, d = 64); whole blocks are shared by all later steps, so only the tail is per step.
-ATTENTION_BLOCK = 32
-
+REGIME_BAND = (float(np.exp(-0.05)), float(np.exp(0.05)))
 # Append only: SeedSequence.spawn(n) gives child i the same stream for every n ≥ i + 1, so a
 # new stream at the end leaves every existing one (and every existing cell's numbers) as is.
 _STREAMS = ("W", "inputs", "h0", "readout", "attention")
@@ -99,20 +85,6 @@ def _haar_orthogonal(G: np.ndarray) -> np.ndarray:
     over rotations; fixing the signs of diag(R) makes it so."""
     Q, R = np.linalg.qr(G)
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
-
-
-def attention_weights(d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The attention cell's (W_Q, W_K, W_V), each d×d float64, from the seed's own stream:
-
-        W_Q, W_K: entries ~ N(0, 1/d)   → a score (W_Q c)·(W_K h)/√d is O(1) for O(1) units
-        W_V = β·Q, Q Haar-orthogonal     → every singular value is β = ATTENTION_VALUE_SCALE
-    """
-    d = int(d)
-    r = _rngs(seed)["attention"]
-    W_Q = r.standard_normal((d, d)) / np.sqrt(d)
-    W_K = r.standard_normal((d, d)) / np.sqrt(d)
-    W_V = ATTENTION_VALUE_SCALE * _haar_orthogonal(r.standard_normal((d, d)) / np.sqrt(d))
-    return W_Q, W_K, W_V
 
 
 @dataclass(frozen=True)
@@ -162,12 +134,6 @@ def run_rnn(W: np.ndarray, drive: np.ndarray, h0: np.ndarray, act: str):
     return hidden, preact
 
 
-def first_nonfinite(x: np.ndarray) -> int | None:
-    """First index along axis 0 whose slice holds an inf/NaN, or None."""
-    bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
-    return int(np.argmax(bad)) if bad.any() else None
-
-
 # ---------------------------------------------------------------------------- Jacobians
 
 def jacobian_chain(preact: np.ndarray, W: np.ndarray, act: str, t: int | None = None):
@@ -186,37 +152,6 @@ def jacobian_chain(preact: np.ndarray, W: np.ndarray, act: str, t: int | None = 
             # P·diag(s) scales P's columns: no d×d diagonal matrix is ever built.
             P[l] = (P[l - 1] * slopes[t - l]) @ W
     return P
-
-
-def singular_values(P: np.ndarray) -> np.ndarray:
-    """Singular values (descending) of each matrix in a (n, d, d) stack, one batched SVD;
-    NaN rows where the matrix is not finite (LAPACK is never handed an inf). LAPACK
-    rescales internally, so entries near the float64 limit are fine; σ₁ itself may
-    still exceed it and become inf."""
-    out = np.full(P.shape[:2], np.nan)
-    ok = np.isfinite(P).all(axis=(1, 2))
-    if ok.any():
-        out[ok] = np.linalg.svd(P[ok], compute_uv=False)
-    return out
-
-
-def _spectral_norms(P: np.ndarray, svals: np.ndarray) -> np.ndarray:
-    """‖P‖₂ = largest singular value; a matrix holding an inf (and no NaN) has norm inf."""
-    norms = svals[:, 0].copy()
-    has_inf = np.isinf(P).any(axis=(1, 2)) & ~np.isnan(P).any(axis=(1, 2))
-    norms[has_inf] = np.inf
-    return norms
-
-
-def _row_norms(G: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row. Rows are divided by their largest entry first, so the
-    squares neither overflow (|x| > 1e154) nor underflow (|x| < 1e−154): vanishing
-    gradients live down there. A row holding inf has norm inf; one holding NaN, NaN."""
-    big = np.max(np.abs(G), axis=-1)
-    safe = np.where((big > 0) & np.isfinite(big), big, 1.0)
-    r = G / safe[:, None]
-    n = safe * np.sqrt(np.einsum("ij,ij->i", r, r))
-    return np.where(np.isinf(big), np.inf, n)
 
 
 def contribution_map(preact: np.ndarray, W: np.ndarray, act: str,
@@ -241,20 +176,20 @@ def contribution_map(preact: np.ndarray, W: np.ndarray, act: str,
             if k >= 1:
                 G[k] = readout
             lo = max(k, 1)
-            C[lo:, k] = _row_norms(G[lo:])
+            C[lo:, k] = norms(G[lo:])
     return C
 
 
 # ---------------------------------------------------------------------------- regimes
 
-def decay_rate(norms: np.ndarray) -> float:
+def decay_rate(curve: np.ndarray) -> float:
     """Per-step rate of a norm curve indexed by lag: the geometric mean of the ratios
     ‖·‖_{l}/‖·‖_{l−1}, which telescopes to (n_L / n_0)^(1/L), L the last finite lag.
 
     0 if the curve reaches exactly 0 (e.g. dead ReLUs); inf if it is not finite already
     at lag 1; NaN if there is nothing to measure (a single point, or NaN at lag 1).
     """
-    n = np.asarray(norms, dtype=np.float64)
+    n = np.asarray(curve, dtype=np.float64)
     if len(n) < 2 or not np.isfinite(n[0]) or n[0] <= 0:
         return float("nan")
     L = first_nonfinite(n)
@@ -264,19 +199,6 @@ def decay_rate(norms: np.ndarray) -> float:
     L = len(n) - 1
     with np.errstate(divide="ignore"):  # log 0 = −inf → rate 0: a dead chain stays dead
         return float(np.exp((np.log(n[L]) - np.log(n[0])) / L))
-
-
-def regime(factor: float, tol: float = REGIME_TOL) -> str:
-    """Name a per-step factor (γ‖W‖₂, a spectral radius, or a measured decay_rate):
-    "vanishing" if factor < e^{−tol}, "exploding" if > e^{tol}, else "stable";
-    "undefined" for NaN."""
-    if np.isnan(factor):
-        return "undefined"
-    if factor < np.exp(-tol):
-        return "vanishing"
-    if factor > np.exp(tol):
-        return "exploding"
-    return "stable"
 
 
 # ---------------------------------------------------------------------------- BPTT
@@ -299,7 +221,9 @@ class BPTTResult:
     spectral_radius: float         # max|eig W|
     contribution_map: np.ndarray   # (T+1, T+1) ‖∂J_t/∂h_k‖ at [t, k], NaN if k > t or t = 0
     rate: float                    # decay_rate(jacobian_norms)
-    regime: str                    # regime(rate)
+    regime: str                    # engine.regime's name for rate (band REGIME_BAND)
+    bound_factor: float            # γ‖W‖₂: the bound's factor per step
+    bound_regime: str              # its name: below 1 the bound forces decay
     first_nonfinite_step: int | None  # first t with a non-finite h_t
     first_nonfinite_lag: int | None   # first l with a non-finite ‖∂h_T/∂h_{T−l}‖₂
 
@@ -312,22 +236,23 @@ def bptt(act: str, d: int, T: int, init: str, scale: float, seed: int,
     hidden, preact = run_rnn(s.W, drive, s.h0, act)
     P = jacobian_chain(preact, s.W, act)
     svals = singular_values(P)
-    norms = _spectral_norms(P, svals)
+    jacobian_norms = spectral_norms(P, svals)
     w_norm = float(np.linalg.norm(s.W, 2))
     lags = np.arange(len(P))
     with np.errstate(all="ignore"):
         bound = (GAMMA[act] * w_norm) ** lags  # ‖diag(σ')W‖ ≤ γ‖W‖, once per step
-    rate = decay_rate(norms)
+    rate = decay_rate(jacobian_norms)
     return BPTTResult(
         act=act, W=s.W, drive=drive, readout=s.readout, hidden=hidden, preact=preact,
-        jacobian_norms=norms, singular_values=svals, bound=bound,
+        jacobian_norms=jacobian_norms, singular_values=svals, bound=bound,
         gamma=GAMMA[act], w_norm=w_norm,
         spectral_radius=float(np.max(np.abs(np.linalg.eigvals(s.W)))),
         contribution_map=contribution_map(preact, s.W, act, s.readout),
-        rate=rate, regime=regime(rate),
+        rate=rate, regime=regime(rate, REGIME_BAND),
+        bound_factor=GAMMA[act] * w_norm, bound_regime=regime(GAMMA[act] * w_norm, REGIME_BAND),
         first_nonfinite_step=first_nonfinite(hidden),
         # The norm can overflow a lag or two before any single entry does.
-        first_nonfinite_lag=first_nonfinite(norms),
+        first_nonfinite_lag=first_nonfinite(jacobian_norms),
     )
 
 
@@ -369,151 +294,3 @@ def gradient_modes(W: np.ndarray, g: np.ndarray, L: int) -> GradientModes:
         share = mags[:, 0] / mags.sum(axis=1)
     return GradientModes(eigenvalues=lam, eigenvectors=Q, coefficients=c,
                          magnitudes=mags, dominant_share=share)
-
-
-# ---------------------------------------------------------------------------- autograd twins
-
-def _t(x) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(x, dtype=np.float64))
-
-
-def _torch_states(W, drive, h0, act, taps):
-    """Vanilla rollout in torch with a zero tap δ_t added to each h_t: ∂(·)/∂δ_t is
-    exactly ∂(·)/∂h_t, and the taps are one leaf tensor autograd can differentiate."""
-    W, drive = _t(W), _t(drive)
-    h = _t(h0) + taps[0]
-    states = [h]
-    for t in range(1, len(drive) + 1):
-        h = torch_sigma(act, W @ h + drive[t - 1]) + taps[t]
-        states.append(h)
-    return states
-
-
-def autograd_jacobian_chain(W, drive, h0, act: str, t: int | None = None) -> np.ndarray:
-    """Twin of jacobian_chain by torch autograd (float64): P[l] = ∂h_t/∂h_{t−l}."""
-    T, d = np.shape(drive)
-    t = T if t is None else int(t)
-    drive = np.asarray(drive)[:t]
-    taps = torch.zeros((t + 1, d), dtype=torch.float64)
-    jac = torch.autograd.functional.jacobian(
-        lambda taps: _torch_states(W, drive, h0, act, taps)[t], taps)  # (d, t+1, d)
-    return jac.permute(1, 0, 2).flip(0).numpy()  # [k] → [l = t − k]
-
-
-def autograd_contribution_map(W, drive, h0, act: str, readout) -> np.ndarray:
-    """Twin of contribution_map: autograd of every J_t = u·h_t w.r.t. every h_k."""
-    T, d = np.shape(drive)
-    u = _t(readout)
-    taps = torch.zeros((T + 1, d), dtype=torch.float64)
-    jac = torch.autograd.functional.jacobian(
-        lambda taps: torch.stack([u @ h for h in _torch_states(W, drive, h0, act, taps)[1:]]),
-        taps)  # (T, T+1, d): [t−1, k] = ∂J_t/∂h_k
-    C = np.full((T + 1, T + 1), np.nan)
-    C[1:] = torch.linalg.vector_norm(jac, dim=-1).numpy()
-    C[np.triu_indices(T + 1, 1)] = np.nan  # J_t does not depend on h_k for k > t
-    return C
-
-
-# ---------------------------------------------------------------------------- other cells
-
-def _cell_step(name: str, act: str, s: RNNSetup, seed: int):
-    """One cell in torch float64: (step, state_0), step a closure (h, state, x) → (h, state).
-
-    rnn:        h = σ(W h + W_x x)                    the user's σ and W
-    irnn:       h = relu(I h + W_x x)                 Le et al. 2015
-    orthogonal: h = tanh(Q h + W_x x)                 Q orthogonal, scale 1
-    residual:   h = h + α·tanh(W h + W_x x)           the user's W, α = RESIDUAL_ALPHA
-    layernorm:  h = tanh(LN(W h + W_x x))             the user's W; LN without affine
-    lstm, gru:  torch nn.LSTM / nn.GRU, default init from torch.manual_seed(seed)
-    attention:  one head of causal scaled dot-product attention over every earlier state,
-                on top of the vanilla tanh update with the user's W:
-
-        c_t = tanh(W h_{t−1} + W_x x_t)
-        h_t = c_t + Σ_{k=0..t−1} α_{t,k} W_V h_k,   α_{t,·} = softmax_k((W_Q c_t)·(W_K h_k)/√d)
-
-                W_Q, W_K, W_V from attention_weights (the seed's own stream, ‖W_V‖₂ = β).
-                h_T reaches every h_k by one step (α_{T,k} W_V), so ‖∂L/∂h_k‖ keeps a floor
-                of order β/T at every distance T − k instead of decaying with it.
-
-    The state is the LSTM's cell c (c_0 = 0) or the attention cell's memory of h_0 … h_{t−2}
-    (empty at first; whole blocks and a tail, see ATTENTION_BLOCK), which each step extends
-    by the h it receives; the other cells pass it through untouched.
-    """
-    d, m = s.W_x.shape
-    W, Wx = _t(s.W), _t(s.W_x)
-    zero = torch.zeros(d, dtype=torch.float64)
-    if name in ("lstm", "gru"):
-        with torch.random.fork_rng(devices=[]):  # seeded without touching global state
-            torch.manual_seed(int(seed))
-            net = (torch.nn.LSTM if name == "lstm" else torch.nn.GRU)(
-                m, d, dtype=torch.float64)
-        if name == "lstm":
-            def step(h, c, x):
-                _, (h, c) = net(x[None], (h[None], c[None]))
-                return h[0], c[0]
-        else:
-            def step(h, c, x):
-                _, h = net(x[None], h[None])
-                return h[0], c
-        return step, zero
-    if name == "attention":
-        W_Q, W_K, W_V = attention_weights(d, seed)
-        # (W_Q c)·(W_K h_k)/√d = h_k·(M c) with M = W_Kᵀ W_Q/√d: a matvec with the stacked
-        # history scores every k at once, and α·[h_0; …] gives Σ_k α_k h_k before W_V is
-        # applied once: O(t·d) per step, not O(t·d²).
-        M, V = _t(W_K.T @ W_Q / np.sqrt(d)), _t(W_V)
-
-        def step(h, memory, x):
-            blocks, tail = memory  # together h_0 … h_{t−1}, with their taps
-            tail = torch.cat((tail, h[None]))
-            if len(tail) == ATTENTION_BLOCK:
-                blocks, tail = torch.cat((blocks, tail)), tail[:0]
-            c = torch.tanh(W @ h + Wx @ x)
-            q = M @ c
-            alpha = torch.softmax(torch.cat((blocks @ q, tail @ q)), dim=0)
-            n = len(blocks)
-            return c + V @ (alpha[:n] @ blocks + alpha[n:] @ tail), (blocks, tail)
-        empty = torch.zeros((0, d), dtype=torch.float64)
-        return step, (empty, empty)
-    if name == "irnn":
-        return (lambda h, c, x: (torch.relu(h + Wx @ x), c)), zero
-    if name == "orthogonal":
-        Q = _t(recurrent_matrix("orthogonal", d, 1.0, seed))
-        return (lambda h, c, x: (torch.tanh(Q @ h + Wx @ x), c)), zero
-    if name == "residual":
-        return (lambda h, c, x: (h + RESIDUAL_ALPHA * torch.tanh(W @ h + Wx @ x), c)), zero
-    if name == "layernorm":
-        return (lambda h, c, x: (
-            torch.tanh(torch.nn.functional.layer_norm(W @ h + Wx @ x, (d,))), c)), zero
-    return (lambda h, c, x: (torch_sigma(act, W @ h + Wx @ x), c)), zero
-
-
-def gradient_flow(cells: tuple[str, ...], act: str, d: int, T: int, init: str,
-                  scale: float, seed: int, inputs: str = "random",
-                  h0: str = "random") -> dict[str, np.ndarray]:
-    """‖∂L/∂h_k‖ for k = 0..T (arrays of length T+1, index k) with L = u·h_T, per cell.
-
-    Every cell sees the same inputs, h_0 and readout u (LSTM: c_0 = 0). ∂L/∂h_k is the
-    total derivative through everything h_k feeds (for the LSTM, holding c_k fixed; for
-    attention, through the next step and every later step that attends to h_k), by
-    autograd through zero taps added to each h_k. The value at k = T is ‖u‖ = 1.
-    """
-    bad = [c for c in cells if c not in CELLS]
-    if bad:
-        raise ValueError(f"unknown cells {bad}; choose from {CELLS}")
-    s = rnn_setup(d, T, init, scale, seed, inputs, h0)
-    xs, u = _t(s.inputs), _t(s.readout)
-    out = {}
-    for name in cells:
-        step, c = _cell_step(name, act, s, seed)
-        taps = torch.zeros((int(T) + 1, int(d)), dtype=torch.float64, requires_grad=True)
-        # unbind, not taps[t]: one backward for all T+1 rows instead of a zero-filled
-        # (T+1, d) gradient per row, which at T = 500 was a third of a simple cell's time
-        tap = taps.unbind(0)
-        h = _t(s.h0) + tap[0]
-        for t in range(1, int(T) + 1):
-            h, c = step(h, c, xs[t - 1])
-            h = h + tap[t]
-        (u @ h).backward()
-        out[name] = torch.linalg.vector_norm(taps.grad, dim=-1).numpy()
-    return out

@@ -2,7 +2,8 @@
 callback endpoint (its controls' values from the page's own layout, its own tab id, one client
 address), the poll through the two GETs that assets/gradlab.js makes (runs/poll, then the new
 snapshot's figures, given the page's look). Used by the app tests (a Flask test client) and
-the deploy tests (a server's URL)."""
+the deploy tests (a server's URL). Every answer is parsed strictly, as the browser's JSON.parse
+does: a NaN or Infinity token in a poll or a snapshot's figures fails the test."""
 import json
 import secrets
 import time
@@ -14,7 +15,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from app.pages.train import ids
 from app.pages.train import page as train
-from tests.dash_client import control_values, payload, post
+from tests.dash_client import control_values, payload, post, strict_loads
 
 
 def control_store(layout, store_id: str):
@@ -55,7 +56,7 @@ class Tab:
                                    headers={"X-Forwarded-For": self.address,
                                             "Referer": self.referer}, timeout=60)
             status = answer.status_code
-            response = answer.json() if status == 200 else answer.text
+            response = strict_loads(answer.content) if status == 200 else answer.text
         else:
             status, response, _ = post(self.client, body, environ={
                 "REMOTE_ADDR": self.address, "HTTP_REFERER": self.referer})
@@ -83,13 +84,13 @@ class Tab:
             self.unchanged += 1
             return self.out
         assert status == 200, body
-        news = json.loads(body)
+        news = strict_loads(body)  # as assets/gradlab.js reads it: NaN or Infinity fails
         out = [None if isinstance(v, dict) and v.get("__no_update__") else v
                for v in news["out"]]
         if news["figures"]:
             status, body = self.get(news["figures"])
             if status == 200:
-                for i, figure in enumerate(json.loads(body)):
+                for i, figure in enumerate(strict_loads(body)):
                     figure["layout"]["template"] = self.template
                     out[i] = figure
             else:
@@ -130,9 +131,14 @@ class Tab:
 
 
 def run_processes() -> list[psutil.Process]:
+    """The training run processes this test session started (the pool is a child of this
+    process): not those of another checkout's tests running on the same machine."""
     found = []
-    for p in psutil.process_iter(["cmdline"]):
-        cmd = p.info["cmdline"] or []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            cmd = p.cmdline()
+        except psutil.Error:  # ended meanwhile
+            continue
         if "app.runs.worker" in cmd:
             found.append(p)
     return found

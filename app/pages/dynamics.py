@@ -19,111 +19,96 @@ Example: /dynamics?w=5&b=-2.5&x0=0.5&T=50&act=sigmoid&sweep=b&lo=-3.5&hi=-1.5
 from pathlib import Path
 
 import numpy as np
-from dash import Input, Output, callback, ctx, html, no_update, register_page
+from dash import html, register_page
 
-from app.cache import cached
+from app.parameter_page import serve
 from components import dynamics_figures as figures
-from components.controls import control_id, control_panel, dropdown, slider
-from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
-from components import text
+from components.page import Figure, PageView, ParameterPage, Reset
 from components.params import Choice, Number, ParamSet
-from engine.chain import regime
-from engine.dynamics import (DEFAULT_B_SWEEP, DEFAULT_W_SWEEP, MAP_ACTIVATIONS, basin_crossing,
-                             bifurcation_diagram, equilibrium_curve, fixed_points, folds, iterate,
-                             gradient_sweep, sweep_values)
+from components.status import regime_badge
+from components.text import fmt
+from engine.dynamics import (CUSP_B, DEFAULT_B_SWEEP, DEFAULT_W_SWEEP, FOLD_MIN_W, MAP_ACTIVATIONS,
+                             explore)
 
-PAGE = "dynamics"
 HERE = Path(__file__).parent
 SPAN = (-10.0, 15.0)  # w, b and the sweep range
 SWEEP_DEFAULTS = {"b": DEFAULT_B_SWEEP, "w": DEFAULT_W_SWEEP}
+DIGITS = 5  # the map's values in prose: folds and crossings sit 1e−3 apart
+
+
+def ordered_sweep(values: dict) -> list[str]:
+    """The sweep runs from lo up to hi: reversed ends are swapped, equal ones (an empty sweep)
+    fall back to the swept parameter's default range."""
+    lo, hi = values["lo"], values["hi"]
+    if lo > hi:
+        values["lo"], values["hi"] = hi, lo
+        return [f"lo = {PARAMS['lo'].format(lo)} is above hi = {PARAMS['hi'].format(hi)}; "
+                "swapped them."]
+    if lo == hi:
+        values["lo"], values["hi"] = SWEEP_DEFAULTS[values["sweep"]]
+        return [f"lo = hi = {PARAMS['lo'].format(lo)} is an empty sweep; using "
+                f"{values['lo']:g} … {values['hi']:g}."]
+    return []
+
+
 PARAMS = ParamSet((
     Number("w", "weight w", 5.0, *SPAN, 0.01),
     Number("b", "bias b", -2.5, *SPAN, 0.01),
     Number("x0", "start x₀", 0.5, -5.0, 5.0, 0.01),
     Number("T", "steps T", 50, 1, 200, integer=True),
-    Choice("act", "activation σ", "sigmoid", MAP_ACTIVATIONS),
-    Choice("sweep", "swept parameter θ", "b", ("b", "w")),
-    Number("lo", "sweep θ from", DEFAULT_B_SWEEP[0], *SPAN, 0.01),
-    Number("hi", "sweep θ to", DEFAULT_B_SWEEP[1], *SPAN, 0.01),
-))
-FAN = 15             # trajectories in the fan, evenly over [lo, hi]
-SWEEP_POINTS = 801   # even part of the x_T / gradient sweep (plus ~80 around the crossing)
-BIFURCATION_POINTS = 401
-FIGURES = {name: f"{PAGE}-{name}" for name in
-           ("trajectories", "cobweb", "final", "gradient", "bifurcation")}
-STATUS, QUERY = f"{PAGE}-status", f"{PAGE}-query"
-FOLDS_TEXT = f"{PAGE}-folds"
+    Choice("act", "activation σ", "sigmoid", MAP_ACTIVATIONS, engine="activation"),
+    Choice("sweep", "swept parameter θ", "b", ("b", "w"), engine="param"),
+    # the range defaults to the swept parameter's own
+    Number("lo", "sweep θ from", DEFAULT_B_SWEEP[0], *SPAN, 0.01,
+           default_from=lambda v: SWEEP_DEFAULTS[v["sweep"]][0]),
+    Number("hi", "sweep θ to", DEFAULT_B_SWEEP[1], *SPAN, 0.01,
+           default_from=lambda v: SWEEP_DEFAULTS[v["sweep"]][1]),
+), check=ordered_sweep)
+PAGE = ParameterPage(
+    name="dynamics", title="One-unit dynamics: fixed points, folds and a gradient spike",
+    params=PARAMS,
+    figures=tuple(Figure(name, height=420) for name in
+                  ("trajectories", "cobweb", "final", "gradient", "bifurcation")),
+    intro=HERE / "dynamics.md", equations=HERE / "dynamics_equations.md",
+    # a new θ starts from its own default range (a swapped pair is only reordered for the
+    # figures and the URL: moving a handle under the user's hand would not do)
+    resets={"sweep": Reset(("lo", "hi"))},
+)
 
 register_page(__name__, path="/dynamics", name="Dynamics", title="One-unit dynamics · GradLab",
               order=4, description="The one-unit recurrent map x ↦ w·σ(x) + b: fixed points, "
                                    "folds, hysteresis, and the gradient spike at a basin boundary.")
 
 
-def parse(raw) -> tuple[dict, list[str]]:
-    """Valid values and notices from any raw mapping; lo/hi default to the swept
-    parameter's range and are put in order."""
-    raw = dict(raw) if isinstance(raw, dict) else {}
-    sweep, _ = PARAMS["sweep"].parse(raw.get("sweep"))  # (its notice comes from PARAMS.parse)
-    for name, default in zip(("lo", "hi"), SWEEP_DEFAULTS[sweep]):
-        raw.setdefault(name, default)
-    values, notices = PARAMS.parse(raw)
-    lo, hi = values["lo"], values["hi"]
-    if lo > hi:
-        values["lo"], values["hi"] = hi, lo
-        notices.append(f"lo = {PARAMS['lo'].format(lo)} is above hi = {PARAMS['hi'].format(hi)}; "
-                       "swapped them.")
-    elif lo == hi:
-        values["lo"], values["hi"] = SWEEP_DEFAULTS[values["sweep"]]
-        notices.append(f"lo = hi = {PARAMS['lo'].format(lo)} is an empty sweep; using "
-                       f"{values['lo']:g} … {values['hi']:g}.")
-    return values, notices
-
-
 def layout(**query):
-    values, notices = parse(query)
-    controls = control_panel([
-        slider(PAGE, PARAMS["w"], values["w"]),
-        slider(PAGE, PARAMS["b"], values["b"]),
-        slider(PAGE, PARAMS["x0"], values["x0"]),
-        slider(PAGE, PARAMS["T"], values["T"]),
-        dropdown(PAGE, PARAMS["act"], values["act"]),
-        dropdown(PAGE, PARAMS["sweep"], values["sweep"]),
-        slider(PAGE, PARAMS["lo"], values["lo"]),
-        slider(PAGE, PARAMS["hi"], values["hi"]),
-    ])
-    return page_frame(
-        "One-unit dynamics: fixed points, folds and a gradient spike",
-        markdown_file(HERE / "dynamics.md", className="intro"),
-        notices, controls, [graph(f, height=420) for f in FIGURES.values()], STATUS, QUERY,
-        below=markdown_file(HERE / "dynamics_equations.md", className="equations"),
-    )
-
-
-def fmt(v: float) -> str:
-    return text.fmt(v, 5)
+    return PAGE.layout(query)
 
 
 def fixed_point_text(fp, w, b) -> str:
     roots = [(x, s, st) for x, s, st in zip(fp.x.tolist(), fp.slope.tolist(),
                                             fp.stable.tolist()) if x == x]
     if not roots:
-        return f"No fixed point at w = {fmt(w)}, b = {fmt(b)}."
-    parts = [f"{fmt(round(x, 12) + 0.0)} ({'stable' if st else 'unstable'}, "
-             f"w·σ'(x*) = {fmt(s)})" for x, s, st in roots]  # (rounding noise ±1e−17 shows as 0)
-    return f"Fixed points at w = {fmt(w)}, b = {fmt(b)}: x* = " + "; ".join(parts) + "."
+        return f"No fixed point at w = {fmt(w, DIGITS)}, b = {fmt(b, DIGITS)}."
+    parts = [f"{fmt(round(x, 12) + 0.0, DIGITS)} ({'stable' if st else 'unstable'}, "
+             f"w·σ'(x*) = {fmt(s, DIGITS)})" for x, s, st in roots]  # (rounding noise ±1e−17 shows as 0)
+    return (f"Fixed points at w = {fmt(w, DIGITS)}, b = {fmt(b, DIGITS)}: x* = "
+            + "; ".join(parts) + ".")
 
 
 def folds_text(fo, activation) -> str:
     other = "w" if fo.param == "b" else "b"
-    where = f"in {fo.param} at {other} = {fmt(fo.fixed)}"
+    where = f"in {fo.param} at {other} = {fmt(fo.fixed, DIGITS)}"
     if fo.values.size == 0:
-        need = {"sigmoid": "w > 4 (b-sweep) or b < −2 (w-sweep)", "tanh": "w > 1 (b-sweep)",
+        need = {"sigmoid": f"w > {fmt(FOLD_MIN_W['sigmoid'])} (b-sweep) or "
+                           f"b < {fmt(CUSP_B['sigmoid'])} (w-sweep)",
+                "tanh": f"w > {fmt(FOLD_MIN_W['tanh'])} (b-sweep)",
                 "identity": "a curved map"}[activation]
         return f"No folds {where}: one fixed point throughout (folds need {need})."
     if fo.values.size == 1:
-        return f"Fold {where}: {fo.param} = {fmt(fo.values[0])}."
-    return (f"Folds {where}: {fo.param} = {fmt(fo.values[0])} and {fmt(fo.values[-1])}; "
-            "two stable fixed points coexist between them (bistable).")
+        return f"Fold {where}: {fo.param} = {fmt(fo.values[0], DIGITS)}."
+    return (f"Folds {where}: {fo.param} = {fmt(fo.values[0], DIGITS)} and "
+            f"{fmt(fo.values[-1], DIGITS)}; two stable fixed points coexist between them "
+            "(bistable).")
 
 
 def crossing_text(sweep, lo, hi) -> str:
@@ -131,10 +116,10 @@ def crossing_text(sweep, lo, hi) -> str:
     of ∂x_T/∂θ there (the plotted curve passes through it) and the peak beside it."""
     p, x0, m = sweep.param, sweep.x0, sweep.crossing_slope
     if not np.isfinite(sweep.crossing):
-        return f"x₀ = {fmt(x0)} is a fixed point for no value of {p}."
+        return f"x₀ = {fmt(x0, DIGITS)} is a fixed point for no value of {p}."
     where = "" if lo <= sweep.crossing <= hi else " (outside the sweep range)"
-    head = (f"x₀ = {fmt(x0)} is itself a fixed point at {p}* = {fmt(sweep.crossing)}{where}, "
-            f"multiplier m = w·σ'(x₀) = {fmt(m)}: ")
+    head = (f"x₀ = {fmt(x0, DIGITS)} is itself a fixed point at {p}* = "
+            f"{fmt(sweep.crossing, DIGITS)}{where}, multiplier m = w·σ'(x₀) = {fmt(m, DIGITS)}: ")
     if abs(m) <= 1:
         return head + "stable there, so no boundary is crossed and there is no spike."
     if m > 1:
@@ -147,91 +132,42 @@ def crossing_text(sweep, lo, hi) -> str:
     factor = "" if p == "b" else "σ(x₀)·"
     if np.isclose(sweep.crossing_gradient, sweep.crossing_sum, rtol=1e-6, atol=0):
         value = (f"At {p}* the orbit stays at x₀ and every step multiplies by m, so "
-                 f"∂x_T/∂{p} = {factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_gradient)}")
+                 f"∂x_T/∂{p} = {factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_gradient, DIGITS)}")
     else:
-        value = (f"At {p}* the recursion gives ∂x_T/∂{p} = {fmt(sweep.crossing_gradient)}; "
-                 f"{factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_sum)} would hold if the orbit "
-                 "stayed at x₀, but rounding pushes it off the unstable x₀ within T steps")
+        value = (f"At {p}* the recursion gives ∂x_T/∂{p} = {fmt(sweep.crossing_gradient, DIGITS)}; "
+                 f"{factor}Σₜ₌₀ᵀ⁻¹ mᵗ = {fmt(sweep.crossing_sum, DIGITS)} would hold if the "
+                 "orbit stayed at x₀, but rounding pushes it off the unstable x₀ within T steps")
     off = sweep.peak_at - sweep.crossing
-    peak = (f"; the largest |∂x_T/∂{p}| on the plotted grid is {fmt(abs(sweep.peak))}, "
-            f"{text.fmt(abs(off), 2)} {'below' if off < 0 else 'above'} {p}*"
+    peak = (f"; the largest |∂x_T/∂{p}| on the plotted grid is {fmt(abs(sweep.peak), DIGITS)}, "
+            f"{fmt(abs(off), 2)} {'below' if off < 0 else 'above'} {p}*"
             if abs(sweep.peak) > abs(sweep.crossing_gradient) else "")
     return head + what + ". " + value + peak + ". The spike is at the boundary, not at a fold."
 
 
-def status(values, fp, fo, sweep, current) -> list:
-    w, b, p = values["w"], values["b"], values["sweep"]
-    name, factor = regime(current.multipliers[:, 0])
-    d = (current.dx_db if p == "b" else current.dx_dw)[-1, 0]
+def explained(values, r) -> list:
+    p = r.param
+    summary = (f" per-step factor |w·σ'(xₜ₋₁)| ≈ {fmt(r.rate)} (geometric mean over the T "
+               f"steps); ∂x_T/∂x₀ = {fmt(r.current.dx_dx0[-1, 0])}; at {p} = "
+               f"{fmt(r.value, DIGITS)}: x_T = {fmt(r.current.x[-1, 0], DIGITS)}, "
+               f"∂x_T/∂{p} = {fmt(r.gradient)}")
     return [
-        html.Div(className="regime", children=[
-            html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
-            html.Span(f" per-step factor |w·σ'(xₜ₋₁)| ≈ {text.fmt(factor)} (geometric mean over "
-                      f"the T steps); ∂x_T/∂x₀ = {text.fmt(current.dx_dx0[-1, 0])}; at "
-                      f"{p} = {fmt(values[p])}: x_T = {fmt(current.x[-1, 0])}, "
-                      f"∂x_T/∂{p} = {text.fmt(d)}", id=f"{PAGE}-summary"),
-        ]),
-        html.P(fixed_point_text(fp, w, b), id=f"{PAGE}-fixed-points"),
-        html.P(folds_text(fo, values["act"]), id=FOLDS_TEXT),
-        html.P(crossing_text(sweep, values["lo"], values["hi"]), id=f"{PAGE}-crossing"),
+        regime_badge(PAGE.name, r.regime, summary),
+        html.P(fixed_point_text(r.fixed_points, values["w"], values["b"]),
+               id="dynamics-fixed-points"),
+        html.P(folds_text(r.folds, values["act"]), id="dynamics-folds"),
+        html.P(crossing_text(r.sweep, r.lo, r.hi), id="dynamics-crossing"),
     ]
 
 
-def compute(values) -> dict:
-    """Every engine result the page shows, from validated values."""
-    w, b, x0, T, act = values["w"], values["b"], values["x0"], values["T"], values["act"]
-    p, lo, hi = values["sweep"], values["lo"], values["hi"]
-    fixed = w if p == "b" else b
-    thetas = np.linspace(lo, hi, FAN)
-    fan_w, fan_b = (np.full(FAN, w), thetas) if p == "b" else (thetas, np.full(FAN, b))
-    crossing, _ = basin_crossing(p, fixed, x0, act)
-    return dict(
-        thetas=thetas,
-        fan=iterate(fan_w, fan_b, x0, T, act),
-        current=iterate(np.array([w]), np.array([b]), x0, T, act),
-        fp=fixed_points(w, b, act),
-        sweep=gradient_sweep(p, sweep_values(lo, hi, SWEEP_POINTS, around=crossing), fixed,
-                             x0, T, act),
-        diagram=bifurcation_diagram(p, np.linspace(lo, hi, BIFURCATION_POINTS), fixed, x0, act),
-        curve=equilibrium_curve(p, lo, hi, fixed, act),
-        folds=folds(p, fixed, act),
-    )
-
-
-@cached
-def render(**values):
+@serve(PAGE)
+def view(**values) -> PageView:
     """The five figures and the explanations under them, for validated values."""
-    r = compute(values)
-    value = values[values["sweep"]]
-    lo, hi = values["lo"], values["hi"]
-    return (
-        figures.trajectory_fan(r["fan"], r["thetas"], r["current"], values["sweep"], value),
-        figures.cobweb(r["current"], r["fp"], values["w"], values["b"]),
-        figures.final_state(r["sweep"], lo, hi, value),
-        figures.sweep_gradient(r["sweep"], lo, hi, value),
-        figures.bifurcation(r["curve"], r["diagram"], value),
-        status(values, r["fp"], r["folds"], r["sweep"], r["current"]),
-    )
-
-
-@callback(
-    *[Output(f, "figure") for f in FIGURES.values()],
-    Output(STATUS, "children"), Output(QUERY, "data"),
-    Output(control_id(PAGE, "lo"), "value"), Output(control_id(PAGE, "hi"), "value"),
-    inputs={name: Input(control_id(PAGE, name), "value") for name in PARAMS.names},
-)
-def update(**raw):
-    reset = ctx.triggered_id == control_id(PAGE, "sweep")
-    if reset:  # a new θ starts from its own default range
-        raw.pop("lo", None), raw.pop("hi", None)
-    values, notices = parse(raw)
-    *figs, explained = render(**values)
-    box = [*explained, notice_list(notices)]
-    lo, hi = values["lo"], values["hi"]
-    # a new θ moves the range sliders; otherwise they stay put (a swapped pair is only
-    # reordered for the figures and the URL — moving a handle under the user's hand would not do)
-    shown = (lo, hi) if reset else (no_update, no_update)
-    return (*figs, box, PARAMS.query(values), *shown)
-
-
-mirror_query_to_url(QUERY)
+    r = explore(**PARAMS.engine_args(values))
+    return PageView(
+        figures={
+            "trajectories": figures.trajectory_fan(r.fan, r.thetas, r.current, r.param, r.value),
+            "cobweb": figures.cobweb(r.current, r.fixed_points, values["w"], values["b"]),
+            "final": figures.final_state(r.sweep, r.lo, r.hi, r.value),
+            "gradient": figures.sweep_gradient(r.sweep, r.lo, r.hi, r.value),
+            "bifurcation": figures.bifurcation(r.curve, r.diagram, r.value)},
+        explained=explained(values, r))

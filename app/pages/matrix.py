@@ -1,123 +1,121 @@
-"""/matrix: the matrix chain a_l = σ(W a_{l−1}) with the eigenvalues of W under the user's hands."""
+"""/matrix: the matrix chain a_l = σ(W a_{l−1}) with the eigenvalues of W under the user's hands.
+
+URL parameters: eig (1–8 comma-separated eigenvalues, each −2…2), d (dimension 1–16; without
+it, the number of eigenvalues), rot (θ in degrees: λ₁ becomes the pair λ₁e^(±iθ), which needs
+d ≥ 2), kappa (non-normality κ, cond V = 10^κ; `nn` is its older name and still read), n, act,
+seed. e.g. /matrix?eig=1.05,0.9,0.5&n=40&act=tanh&seed=0
+"""
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from dash import Input, Output, callback, html, register_page
+from dash import html, register_page
 
-from app.cache import cached
+from app.parameter_page import serve
 from components import chain_figures
-from components.controls import control_id, control_panel, dropdown, slider
-from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame
+from components.controls import slider
+from components.page import Control, Figure, PageView, ParameterPage
 from components.params import Choice, Number, NumberList, ParamSet
+from components.status import overflowed, regime_badge
 from components.text import fmt
 from engine.activations import ACTIVATIONS
-from engine.chain import matrix_chain, regime, spectrum
+from engine.chain import matrix_chain_from_eigenvalues
 
-PAGE = "matrix"
 HERE = Path(__file__).parent
 MAX_SLIDERS = 8
-EIGEN = Number("lam", "λ", 0.9, -2.0, 2.0, 0.01)  # the look of each eigenvalue slider
-PARAMS = ParamSet((
-    NumberList("eig", "eigenvalues λ₁…λₖ", (1.05, 0.9, 0.5), EIGEN.lo, EIGEN.hi, MAX_SLIDERS),
-    Number("d", "dimension d", 3, 1, 16, integer=True),
-    Number("rot", "complex pair λ₁e^(±iθ): angle θ in degrees", 0.0, 0.0, 180.0, 1.0),
-    Number("nn", "non-normality κ (cond V = 10^κ)", 0.0, 0.0, 3.0, 0.1),
-    Number("n", "depth n", 40, 1, 200, integer=True),
-    Choice("act", "activation σ", "identity", ACTIVATIONS),
-    Number("seed", "seed", 0, 0, 9999, integer=True),
-))
-COUNT = Number("k", "number of distinct eigenvalues k", 3, 1, MAX_SLIDERS, integer=True)
-FIGURES = {name: f"{PAGE}-{name}" for name in ("norms", "gradients", "components", "plane")}
-STATUS, QUERY = f"{PAGE}-status", f"{PAGE}-query"
 EIGEN_FILL = 0.5  # value shown on the sliders a URL leaves unset
+COUNT = Number("k", "number of distinct eigenvalues k", 3, 1, MAX_SLIDERS, integer=True)
+
+
+def real_unless_room(values: dict) -> list[str]:
+    """A complex pair takes two dimensions: at d = 1 the eigenvalues stay real (and rot = 0
+    says so in the URL, so a shared link reproduces what is shown)."""
+    if values["rot"] and values["d"] < 2:
+        values["rot"] = 0.0
+        return ["A complex pair needs d ≥ 2; using real eigenvalues."]
+    return []
+
+
+PARAMS = ParamSet((
+    NumberList("eig", "eigenvalues λ₁…λₖ", (1.05, 0.9, 0.5), -2.0, 2.0, MAX_SLIDERS),
+    Number("d", "dimension d", 3, 1, 16, integer=True, live=False,
+           default_from=lambda v: len(v["eig"])),  # a bare eig list sets the dimension
+    Number("rot", "complex pair λ₁e^(±iθ): angle θ in degrees", 0.0, 0.0, 180.0, 1.0,
+           engine="rotation_deg"),
+    Number("kappa", "non-normality κ (cond V = 10^κ)", 0.0, 0.0, 3.0, 0.1,
+           engine="non_normality", aliases=("nn",)),
+    Number("n", "depth n", 40, 1, 200, integer=True),
+    Choice("act", "activation σ", "identity", ACTIVATIONS, engine="activation"),
+    Number("seed", "seed", 0, 0, 9999, integer=True, live=False),
+), check=real_unless_room)
+
+
+@dataclass(frozen=True)
+class EigenvalueSliders(Control):
+    """k, and one slider per eigenvalue (those beyond k disabled): together the `eig` list."""
+
+    def slider_id(self, page, i: int) -> str:
+        return page.control_id(f"lam{i + 1}")
+
+    def component(self, page, values):
+        eig = values["eig"]
+        shown = list(eig) + [EIGEN_FILL] * (MAX_SLIDERS - len(eig))
+        spec = page.params["eig"]
+        return [
+            slider(page.name, COUNT, len(eig), updatemode="mouseup"),
+            html.Div(className="eigen-sliders", children=[
+                slider(page.name, Number(f"lam{i + 1}", f"λ{i + 1}", 0.0, spec.lo, spec.hi,
+                                         spec.step), shown[i], disabled=i >= len(eig))
+                for i in range(MAX_SLIDERS)]),
+        ]
+
+    def inputs(self, page):
+        return {"k": (page.control_id("k"), "value"),
+                **{f"lam{i + 1}": (self.slider_id(page, i), "value") for i in range(MAX_SLIDERS)}}
+
+    def read(self, page, inputs, trigger):
+        k, notice = COUNT.parse(inputs["k"])
+        return {"eig": [inputs[f"lam{i + 1}"] for i in range(k)]}, [notice] if notice else []
+
+    def outputs(self, page):
+        return [(self.slider_id(page, i), "disabled") for i in range(MAX_SLIDERS)]
+
+    def refresh(self, page, values):
+        return [i >= len(values["eig"]) for i in range(MAX_SLIDERS)]
+
+
+PAGE = ParameterPage(
+    name="matrix", title="Matrix chain: eigenvalues decide", params=PARAMS,
+    figures=tuple(Figure(name) for name in ("norms", "gradients", "components", "plane")),
+    intro=HERE / "matrix.md", equations=HERE / "matrix_equations.md",
+    panel=(EigenvalueSliders(), "rot", "kappa", "d", "n", "act", "seed"),
+)
 
 register_page(__name__, path="/matrix", name="Matrix chain", title="Matrix chain · GradLab", order=2,
               description="Matrices with the eigenvalues you choose: the spectral radius "
                           "decides, and non-normal matrices surprise.")
 
 
-def eigen_slider_id(i: int) -> str:
-    return control_id(PAGE, f"lam{i + 1}")
-
-
 def layout(**query):
-    values, notices = PARAMS.parse(query)
-    if "d" not in query:
-        values["d"] = len(values["eig"])  # a bare eig list sets the dimension
-    eig = values["eig"]
-    shown = list(eig) + [EIGEN_FILL] * (MAX_SLIDERS - len(eig))
-    eigen_sliders = [
-        slider(PAGE, Number(f"lam{i + 1}", f"λ{i + 1}", 0.0, EIGEN.lo, EIGEN.hi, EIGEN.step),
-               shown[i], disabled=i >= len(eig))
-        for i in range(MAX_SLIDERS)
-    ]
-    controls = control_panel([
-        slider(PAGE, COUNT, len(eig), updatemode="mouseup"),
-        html.Div(eigen_sliders, className="eigen-sliders"),
-        slider(PAGE, PARAMS["rot"], values["rot"]),
-        slider(PAGE, PARAMS["nn"], values["nn"]),
-        slider(PAGE, PARAMS["d"], values["d"], updatemode="mouseup"),
-        slider(PAGE, PARAMS["n"], values["n"]),
-        dropdown(PAGE, PARAMS["act"], values["act"]),
-        slider(PAGE, PARAMS["seed"], values["seed"], updatemode="mouseup"),
-    ])
-    return page_frame(
-        "Matrix chain: eigenvalues decide",
-        markdown_file(HERE / "matrix.md", className="intro"),
-        notices, controls, [graph(f) for f in FIGURES.values()], STATUS, QUERY,
-        below=markdown_file(HERE / "matrix_equations.md", className="equations"),
-    )
+    return PAGE.layout(query)
 
 
 def overflow_notices(chain, n: int) -> list[str]:
     if chain.first_nonfinite_activation is None and chain.deepest_nonfinite_gradient is None:
         return []
     where = chain.first_nonfinite_activation
-    return ["Values overflowed the float64 range"
-            + (f" from layer {where} of {n}" if where is not None else "")
-            + ": shown as inf/NaN, not an error. This is the explosion itself."]
+    return [overflowed("Values", f" from layer {where} of {n}" if where is not None else "")]
 
 
-@cached
-def render(eig: list, d: int, rot: float, nn: float, n: int, act: str, seed: int):
-    """The four figures, the regime badge and any overflow notice for validated parameters."""
-    lam = spectrum(eig, d, rot)
-    chain = matrix_chain(lam, n, act, nn, seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = chain.state_grad_norms[:-1] / chain.state_grad_norms[1:]
-    name, factor = regime(ratios[np.isfinite(ratios)])
-    rho = float(np.max(np.abs(lam)))
-    badge = html.Div(className="regime", children=[
-        html.Span(name, className=f"badge badge-{name}", id=f"{PAGE}-regime"),
-        html.Span(f" spectral radius ρ = {fmt(rho)}; measured gradient factor per layer "
-                  f"‖∂aₙ/∂a₀‖₂^(1/n) ≈ {fmt(factor)}", id=f"{PAGE}-summary"),
-    ])
-    return (chain_figures.matrix_norms(chain), chain_figures.matrix_gradients(chain),
-            chain_figures.matrix_eigen_components(chain, act), chain_figures.eigenvalue_plane(chain),
-            badge, notice_list(overflow_notices(chain, n), kind="overflow"))
-
-
-@callback(
-    *[Output(f, "figure") for f in FIGURES.values()],
-    Output(STATUS, "children"), Output(QUERY, "data"),
-    *[Output(eigen_slider_id(i), "disabled") for i in range(MAX_SLIDERS)],
-    inputs=dict(
-        k=Input(control_id(PAGE, "k"), "value"),
-        sliders=[Input(eigen_slider_id(i), "value") for i in range(MAX_SLIDERS)],
-        **{name: Input(control_id(PAGE, name), "value") for name in PARAMS.names if name != "eig"},
-    ),
-)
-def update(k, sliders, **raw):
-    k, k_notice = COUNT.parse(k)
-    if not isinstance(sliders, (list, tuple)):
-        sliders = []
-    values, notices = PARAMS.parse({**raw, "eig": list(sliders)[:k]})
-    notices = ([k_notice] if k_notice else []) + notices
-    if values["rot"] and values["d"] < 2:
-        notices.append("A complex pair needs d ≥ 2; using real eigenvalues.")
-    *figures, badge, overflow = render(**values)
-    disabled = [i >= len(values["eig"]) for i in range(MAX_SLIDERS)]
-    return (*figures, [badge, notice_list(notices), overflow], PARAMS.query(values), *disabled)
-
-
-mirror_query_to_url(QUERY)
+@serve(PAGE)
+def view(**values) -> PageView:
+    """The four figures, the regime badge and any overflow notice for validated values."""
+    chain = matrix_chain_from_eigenvalues(**PARAMS.engine_args(values))
+    summary = (f" spectral radius ρ = {fmt(chain.spectral_radius)}; measured gradient factor "
+               f"per layer ‖∂aₙ/∂a₀‖₂^(1/n) ≈ {fmt(chain.rate)}")
+    return PageView(
+        figures={"norms": chain_figures.matrix_norms(chain),
+                 "gradients": chain_figures.matrix_gradients(chain),
+                 "components": chain_figures.matrix_eigen_components(chain, values["act"]),
+                 "plane": chain_figures.eigenvalue_plane(chain)},
+        explained=[regime_badge(PAGE.name, chain.regime, summary)],
+        overflow=overflow_notices(chain, values["n"]))

@@ -24,24 +24,20 @@ from components.text import fill, fmt
 from components.theme import LOOK_FLAGS
 
 
-def _chain(state):
-    from app.pages import chain
-    values, _ = chain.PARAMS.parse(state)
-    return chain.reference_chain(**values)
-
-
 def chain_facts(state) -> dict:
-    c = _chain(state)
+    from app.pages.chain import PARAMS
+    from engine.chain import reference_chain
+    c = reference_chain(**PARAMS.engine_args(PARAMS.parse(state)[0]))
     return {"w": state["w"], "n": state["n"], "first": c.backprop[1], "input": c.backprop[0],
             "grad": c.grad_w[0], "a_n": c.activations[-1], "grad_first": c.grad_w[0],
             "grad_last": c.grad_w[-1], "bound": c.backprop_bound[0]}
 
 
 def matrix_facts(state) -> dict:
-    from app.pages import matrix
-    from engine.chain import matrix_chain, spectrum
-    v, _ = matrix.PARAMS.parse(state)
-    chain = matrix_chain(spectrum(v["eig"], v["d"], v["rot"]), v["n"], v["act"], v["nn"], v["seed"])
+    from app.pages.matrix import PARAMS
+    from engine.chain import matrix_chain_from_eigenvalues
+    v, _ = PARAMS.parse(state)
+    chain = matrix_chain_from_eigenvalues(**PARAMS.engine_args(v))
     last = chain.eigen_coordinates[-1]
     order = np.argsort(-last)
     return {"eig": ", ".join(fmt(e) for e in v["eig"]), "n": v["n"],
@@ -49,43 +45,43 @@ def matrix_facts(state) -> dict:
 
 
 def _rnn(state):
-    from app.pages import rnn
-    values, _ = rnn.PARAMS.parse(state)
-    return values, rnn.engine_args(values)
+    from app.pages.rnn import PARAMS
+    values, _ = PARAMS.parse(state)
+    args = PARAMS.engine_args(values)
+    return values, args.pop("cells"), args
 
 
 def bptt_facts(state) -> dict:
     from engine.rnn import bptt
-    _, args = _rnn(state)
+    _, _, args = _rnn(state)
     r = bptt(**args)
-    return {"bound_factor": r.gamma * r.w_norm, "end": r.jacobian_norms[-1], "rate": r.rate}
+    return {"bound_factor": r.bound_factor, "end": r.jacobian_norms[-1], "rate": r.rate}
 
 
 def remedy_facts(state) -> dict:
     from components.rnn_figures import CELL_LABELS
-    from engine.rnn import gradient_flow
-    values, args = _rnn(state)
-    first = {cell: curve[0] for cell, curve in gradient_flow(values["cells"], **args).items()}
+    from engine.cells import gradient_flow
+    values, cells, args = _rnn(state)
+    first = {cell: curve[0] for cell, curve in gradient_flow(cells, **args).items()}
     best = min((c for c in first if c != "rnn"), key=lambda c: abs(np.log10(first[c])))
     return {"T": values["T"], "rnn": first["rnn"], "lstm": first["lstm"], "best": first[best],
             "best_cell": CELL_LABELS[best]}
 
 
 def dynamics_facts(state) -> dict:
-    from app.pages import dynamics
-    values, _ = dynamics.parse(state)
-    sweep = dynamics.compute(values)["sweep"]
+    from app.pages.dynamics import PARAMS
+    from engine.dynamics import explore
+    values, _ = PARAMS.parse(state)
+    sweep = explore(**PARAMS.engine_args(values)).sweep
     return {"x0": values["x0"], "crossing": sweep.crossing, "at_crossing": sweep.crossing_gradient,
             "peak": sweep.peak, "edge": max(abs(sweep.dxT[0]), abs(sweep.dxT[-1]))}
 
 
 def cliff_facts(state) -> dict:
-    from app.pages import cliff
-    from engine.cliff import descend_many
-    v, _ = cliff.PARAMS.parse(state)
-    plain = descend_many(v["w0"], v["b0"], v["lr"], v["steps"], ("plain",), v["clip"])[0]
-    big, cap = float(np.max(plain.step_norm)), v["lr"] * v["clip"]
-    return {"big": big, "cap": cap, "ratio": big / cap}
+    from app.pages.cliff import PARAMS
+    from engine.cliff import descend_from
+    r = descend_from(**PARAMS.engine_args(PARAMS.parse(state)[0]))
+    return {"big": r.largest_step, "cap": r.cap, "ratio": r.ratio}
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ STEPS = (
     Step("/chain", "chain-backprop", {"w": 1.1, "b": 0, "x": 1, "n": 50, "act": "identity"},
          chain_facts),
     Step("/matrix", "matrix-components",
-         {"eig": "1.05,0.9,0.5", "d": 3, "rot": 0, "nn": 0, "n": 60, "act": "identity", "seed": 0},
+         {"eig": "1.05,0.9,0.5", "d": 3, "rot": 0, "kappa": 0, "n": 60, "act": "identity", "seed": 0},
          matrix_facts),
     Step("/chain", "chain-backprop", {"w": 2, "b": 0, "x": 0.5, "n": 30, "act": "sigmoid"},
          chain_facts),
@@ -158,7 +154,7 @@ def layout(**query):
         if not 1 <= k <= len(STEPS):
             return html.Span(text, className=f"{cls} disabled")
         href = dash.get_relative_path("/tour") + "?" + urlencode({"step": k, **_look(query)})
-        return dcc.Link(text, href=href, className=cls, id=f"tour-{cls}")
+        return dcc.Link(text, href=href, className=cls, id=cls)
 
     return html.Div(className="page tour", children=[
         html.Div(className="url-notices", children=[html.Ul(className="notice notice-warning",

@@ -50,6 +50,10 @@ machine is shared: read the latencies with that column). Everything goes to
 bench/results/load-<time>/ (summary.md, results.json, scenarios, records and the server, Redis
 and locust logs); `--report <folder>` recomputes the summary from them. Every process started
 here is stopped at the end of its run, also on an error or Ctrl-C.
+
+Why one long module (~480 lines): it owns a load run end to end (servers, locust, the worker
+kill, the report), and those steps share the run's state; the scenarios and the locust users
+are in their own modules.
 """
 import argparse
 import json

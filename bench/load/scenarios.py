@@ -11,7 +11,7 @@ takes a small set of values; a user's state is the preset plus every move so far
 import copy
 
 from tests.dash_client import payload, post
-from tests.deploy.conftest import router_body
+from tests.dash_client import router_body
 
 # page URL (as on the lecturer's slide), weight (share of users), the first input of the
 # page's callback, and the sliders users move with the values they move them to
@@ -19,7 +19,7 @@ PAGES = [
     ("/chain?w=0.9&n=50", 3, "chain-w",
      {"chain-w": [0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5], "chain-n": [10, 30, 50, 100, 200]}),
     ("/matrix?eig=1.05,0.9,0.5&n=40&act=tanh", 2, "matrix-k",
-     {"matrix-nn": [0.0, 0.5, 1.0, 2.0], "matrix-n": [20, 40, 80], "matrix-rot": [0, 30, 60]}),
+     {"matrix-kappa": [0.0, 0.5, 1.0, 2.0], "matrix-n": [20, 40, 80], "matrix-rot": [0, 30, 60]}),
     ("/rnn?act=tanh&d=32&T=100&rho=1.1", 2, "rnn-act",
      {"rnn-rho": [0.5, 0.9, 1.0, 1.1, 1.5], "rnn-T": [50, 100, 200]}),
     ("/dynamics?w=5&b=-2.5&sweep=b&lo=-3.5&hi=-1.5", 2, "dynamics-w",

@@ -48,7 +48,7 @@ def build(path: Path) -> None:
     from app.pages.train import params
     from bench.load.scenarios import component_values
     from tests.dash_client import payload, post
-    from tests.deploy.conftest import router_body
+    from tests.dash_client import router_body
     from tests.train_tab import Tab
     client = server.test_client()
     client.get("/")

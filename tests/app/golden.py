@@ -8,7 +8,10 @@ the status area, the canonical query, and per figure its title, axis titles, tra
 digest of the whole figure (data and layout, typed arrays decoded to float64; the template
 only as a digest of its own, so a look is checked where a state asks for one).
 
-    python -m tests.app.golden --write    # record (only on purpose: after a reviewed change)
+    python -m tests.app.golden --write pages|train   # record (only on purpose, once reviewed)
+
+/train's figures are recorded apart (golden_train_figures.json): those of short deterministic
+runs, built from their snapshots as a run process builds them.
 """
 import hashlib
 import json
@@ -21,6 +24,7 @@ import numpy as np
 from tests.dash_client import callback_for, control_values, decode, payload, post
 
 GOLDEN = Path(__file__).with_name("golden_figures.json")
+GOLDEN_TRAIN = Path(__file__).with_name("golden_train_figures.json")
 
 # Every URL of the README, every page's defaults, the tour's states, the presets, and edges:
 # overflow, replaced inputs, complex pairs, non-normality, every RNN cell, the 3-D cliff.
@@ -83,6 +87,90 @@ def digest(value) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Another CPU may round a matrix product or an SVD differently in the last bit (BLAS kernels
+# are chosen per CPU), so besides the exact digest a figure is recorded as its structure (every
+# string, key, shape and non-finite position: exact) and its numbers (per array: samples, sum
+# and sum of |·|, held to RTOL). The exact digest decides on the recording machine.
+RTOL, SAMPLES = 1e-6, 16
+
+
+def _is_number(v) -> bool:
+    return v is None or (isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+
+
+def _numeric(value) -> bool:
+    """A (nested) list of numbers (None: a gap): one data array."""
+    if isinstance(value, list):
+        return bool(value) and all(_numeric(v) if isinstance(v, list) else _is_number(v)
+                                   for v in value)
+    return False
+
+
+def _summary(values) -> list:
+    a = np.array(values, dtype=np.float64).ravel()  # None → NaN
+    finite = np.isfinite(a)
+    mask = hashlib.sha256(np.isnan(a).tobytes() + np.isposinf(a).tobytes()).hexdigest()[:12]
+    picks = np.unique(np.linspace(0, a.size - 1, min(SAMPLES, a.size)).round().astype(int))
+    show = [float(v) if np.isfinite(v) else repr(float(v)) for v in a[picks]]
+    return [a.size, mask, *show, float(a[finite].sum()), float(np.abs(a[finite]).sum())]
+
+
+def fingerprint(value, path: str = "", numbers: dict | None = None):
+    """(structure digest, {path: summary}) of a figure: numbers stand as "#" in the structure."""
+    top = numbers is None
+    numbers = {} if top else numbers
+
+    def walk(v, at):
+        v = decode(v)
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, dict):
+            return {k: walk(x, f"{at}.{k}") for k, x in v.items()}
+        if isinstance(v, tuple):
+            v = list(v)
+        if _numeric(v):
+            numbers[at] = _summary(v)
+            return f"#{np.shape(v)}"
+        if isinstance(v, list):
+            return [walk(x, f"{at}[{i}]") for i, x in enumerate(v)]
+        if _is_number(v) and v is not None:
+            numbers[at] = _summary([v])
+            return "#"
+        return v
+
+    structure = walk(value, path)
+    text = json.dumps(structure, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16], numbers
+
+
+def same_numbers(new: dict, old: dict) -> list[str]:
+    """The paths whose numbers differ beyond rounding (RTOL of the array's largest value)."""
+    bad = [p for p in old.keys() ^ new.keys()]
+    for p in old.keys() & new.keys():
+        a, b = old[p], new[p]
+        if a[:2] != b[:2] or len(a) != len(b):
+            bad.append(p)
+            continue
+        scale = max([abs(v) for v in a[2:] if isinstance(v, float)] + [0.0])
+        for x, y in zip(a[2:], b[2:]):
+            if isinstance(x, str) or isinstance(y, str):
+                ok = x == y
+            else:
+                ok = abs(x - y) <= RTOL * max(abs(x), 1e-6 * scale)
+            if not ok:
+                bad.append(p)
+                break
+    return sorted(bad)
+
+
+def same_figure(new: dict, old: dict) -> list[str]:
+    """What differs between two recorded figures: [] when they are the same figure."""
+    if new == old:
+        return []
+    head = [k for k in ("title", "x", "y", "traces", "structure", "template") if new.get(k) != old.get(k)]
+    return head + same_numbers(new["numbers"], old["numbers"])
+
+
 def texts(node) -> list[str]:
     """Every string of a rendered component tree (as the callback returns it), in order."""
     if isinstance(node, str):
@@ -132,13 +220,63 @@ def snapshot(client, path: str, query: str) -> dict:
         layout_ = dict(figure.get("layout", {}))
         template = layout_.pop("template", None)
         shot["figures"][graph] = {
-            "title": _title(layout_), "x": _title(layout_.get("xaxis")),
-            "y": _title(layout_.get("yaxis")),
-            "traces": [f"{t.get('type', 'scatter')}: {t.get('name')}" for t in figure["data"]],
-            "digest": digest({"data": figure["data"], "layout": layout_}),
+            **figure_digest({**figure, "layout": layout_}),
             **({"template": digest(template)} if look else {}),
         }
     return shot
+
+
+# /train's figures are built from a run's snapshot (components/train_figures.py): short,
+# deterministic runs (a preset or config, steps) and their figures, streaming and final.
+TRAIN_RUNS = [
+    ("vanishing", {}, 40), ("exploding_rnn", {}, 5),
+    ("temporal_order_clip_omega", {"seq_len": 20, "hidden": 16}, 25),
+    (None, {"kind": "ff", "task": "regression", "depth": 6, "width": 8, "norm": "batch",
+            "residual": True, "clip": "value", "clip_threshold": 0.5}, 30),
+    (None, {"kind": "rnn", "task": "adding", "cell": "lstm", "seq_len": 15, "hidden": 16}, 20),
+]
+
+
+def figure_digest(figure: dict) -> dict:
+    """A built figure (plotly JSON) as the golden record keeps it (its template apart)."""
+    layout_ = dict(figure.get("layout", {}))
+    layout_.pop("template", None)
+    body = {"data": figure["data"], "layout": layout_}
+    structure, numbers = fingerprint(body)
+    return {"title": _title(layout_), "x": _title(layout_.get("xaxis")),
+            "y": _title(layout_.get("yaxis")),
+            "traces": [f"{t.get('type', 'scatter')}: {t.get('name')}" for t in figure["data"]],
+            "digest": digest(body), "structure": structure, "numbers": numbers}
+
+
+def train_figures_shot() -> dict:
+    """Every /train figure for the runs of TRAIN_RUNS (streaming and final snapshots, the
+    histogram slider's first step), and the figures before a run."""
+    from components import train_figures
+    from components.figures import portable
+    from components.train_snapshot import History, pick_hist
+    from engine.training import PRESETS, Run, config_from_dict, lr_zero_twin
+    out = {"empty": [figure_digest(f) for f in train_figures.empty_figures()],
+           "waiting": [figure_digest(f)
+                       for f in train_figures.empty_figures(train_figures.WAITING)]}
+    for preset, changes, steps in TRAIN_RUNS:
+        base = PRESETS[preset].to_dict() if preset else {}
+        config = config_from_dict({**base, **changes, "steps": steps, "eval_every": 5,
+                                   "hist_every": 5})
+        main, twin = Run(config), Run(lr_zero_twin(config))
+        history = History(main.info)
+        while not main.done:
+            history.add(main.step(), None if twin.done else twin.step())
+        history.elapsed = 1.5  # the wall time is the machine's, not the figure's
+        label = preset or f"{config.kind}-{changes.get('task')}"
+        for all_hists in (False, True):
+            snap = history.snapshot(all_hists=all_hists)
+            figs = [portable(f) for f in train_figures.figures(snap)]
+            out[f"{label}/{'final' if all_hists else 'streaming'}"] = [figure_digest(f)
+                                                                       for f in figs]
+        out[f"{label}/hist 0"] = figure_digest(portable(train_figures.hist_figure(
+            pick_hist(snap["hist"], 0), snap["kind"])))
+    return out
 
 
 def capture(client) -> dict:
@@ -146,12 +284,16 @@ def capture(client) -> dict:
 
 
 if __name__ == "__main__":
-    from app import server
-    client = server.test_client()
-    assert client.get("/").status_code == 200
-    data = capture(client)
-    if "--write" in sys.argv:
-        GOLDEN.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {len(data)} states to {GOLDEN}")
+    which = sys.argv[sys.argv.index("--write") + 1] if "--write" in sys.argv else None
+    if which == "train":
+        data, target = train_figures_shot(), GOLDEN_TRAIN
+    else:
+        from app import server
+        client = server.test_client()
+        assert client.get("/").status_code == 200
+        data, target = capture(client), GOLDEN
+    if which:
+        target.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {len(data)} entries to {target}")
     else:
         print(json.dumps(data, indent=1, ensure_ascii=False)[:3000])

@@ -211,7 +211,7 @@ def test_chain_status_is_the_backprop_figure(client, query):
     assert regime["props"]["children"] == expected
 
 
-@pytest.mark.parametrize("query", [{}, {"eig": "0.9,0.5", "n": 100, "act": "tanh", "nn": 2},
+@pytest.mark.parametrize("query", [{}, {"eig": "0.9,0.5", "n": 100, "act": "tanh", "kappa": 2},
                                    {"eig": "1.1", "d": 4, "rot": 40, "n": 30}])
 def test_matrix_status_is_the_gradient_and_eigenvalue_figures(client, query):
     response = open_page(client, "/matrix", query, "matrix-gradients")

@@ -8,12 +8,11 @@ from plotly.utils import PlotlyJSONEncoder
 from engine.cliff import compare_clipping, descend_many
 from engine.dynamics import (basin_crossing, bifurcation_diagram, gradient_sweep, iterate,
                              sweep_values)
-from tests.dash_client import callback_spec, figure_traces, payload, post, trace_named
+from tests.dash_client import (callback_spec, figure_traces, page_controls, payload, post, route,
+                               trace_named)
 
-DYN = {"dynamics-w": 5.0, "dynamics-b": -2.5, "dynamics-x0": 0.5, "dynamics-T": 50,
-       "dynamics-act": "sigmoid", "dynamics-sweep": "b", "dynamics-lo": -3.5, "dynamics-hi": -1.5}
-CLIFF = {"cliff-w0": 4.6, "cliff-b0": -2.365, "cliff-lr": 0.1, "cliff-clip": 1.0,
-         "cliff-steps": 100, "cliff-view": "2d"}
+DYN = page_controls("/dynamics")
+CLIFF = page_controls("/cliff")
 LIMIT = 150_000
 
 
@@ -31,10 +30,27 @@ def call(client, page, values, changed=None):
     return post(client, payload(spec, values, changed, initial=changed is None))
 
 
-def test_pages_serve_and_are_registered(client):
+@pytest.mark.parametrize("url,title,notices,controls", [
+    ("/dynamics", "One-unit dynamics: fixed points, folds and a gradient spike", [], DYN),
+    ("/dynamics?w=abc&lo=3&hi=3", "One-unit dynamics: fixed points, folds and a gradient spike",
+     ["w = abc is not a number; using 5.", "lo = hi = 3 is an empty sweep; using -3.5 … -1.5."],
+     DYN),
+    ("/cliff", "The gradient cliff: clip the step, not the direction", [], CLIFF),
+    ("/cliff?view=4d&w0=%00", "The gradient cliff: clip the step, not the direction",
+     ["w0 = \x00 is not a number; using 4.6.", "view = 4d is not one of 2d, 3d; using 2d."], CLIFF),
+])
+def test_pages_render_from_their_urls(client, url, title, notices, controls):
+    """The layout the page router renders for the URL (what the browser shows)."""
+    page = route(client, url)
+    assert page.headings() == [title]
+    assert page.url_notices() == notices
+    assert {k: v for k, v in page.controls().items() if k in controls} == controls
+    prefix = url.split("?")[0].strip("/")
+    assert len(page.graphs()) >= 4 and all(g.startswith(prefix + "-") for g in page.graphs())
+
+
+def test_pages_are_registered():
     import dash
-    for path in ("/dynamics", "/cliff", "/dynamics?w=abc&lo=3&hi=3", "/cliff?view=4d&w0=%00"):
-        assert client.get(path).status_code == 200
     pages = {p["path"]: p for p in dash.page_registry.values()}
     assert pages["/dynamics"]["order"] == 4 and pages["/dynamics"]["description"]
     assert pages["/cliff"]["description"]
@@ -161,7 +177,7 @@ def test_dynamics_url_with_bad_values_shows_notices():
                  "act = softmax is not one of", "lo = 4 is above hi = -4; swapped them."):
         assert text in page
     # a bare sweep=w takes the w range
-    values, notices = dynamics.parse({"sweep": "w"})
+    values, notices = dynamics.PARAMS.parse({"sweep": "w"})
     assert (values["lo"], values["hi"], notices) == (2.0, 12.0, [])
 
 

@@ -24,6 +24,9 @@ Hypothesis is derandomized (the same examples on every run and machine), keeps n
 does not shrink (an example may take a second; the failure shows the abbreviated request). A
 valid payload at the training callback's Start queues a real run in a store of the fuzz's own;
 the per-client limit bounds how many. The file takes about 35 s on the 2-core machine.
+
+Why one long module (~850 lines): the strategies, the payload builders and the ledger of every
+request's CPU time are shared by all its tests, and the ledger's test must run after them all.
 """
 import gc
 import inspect
@@ -135,12 +138,12 @@ def _baseline() -> dict[tuple[str, str], object]:
         if not callable(page["layout"]) or page.get("path_template"):
             continue
         for component in walk([dash_app.layout(), page["layout"]()]):
-            cid = getattr(component, "id", None)
-            if isinstance(cid, str):
+            component_id = getattr(component, "id", None)
+            if isinstance(component_id, str):
                 for prop in component._prop_names:
                     value = getattr(component, prop, None)
                     if value is not None and not hasattr(value, "to_plotly_json"):
-                        values.setdefault((cid, prop), value)
+                        values.setdefault((component_id, prop), value)
     return values
 
 
@@ -387,18 +390,18 @@ def check_callback_answer(spec, answer, context: str):
         return
     assert isinstance(answer.get("response"), dict), context
     declared = _declared(spec)
-    for cid, props in answer["response"].items():
+    for component_id, props in answer["response"].items():
         assert isinstance(props, dict), context
         for prop, value in props.items():
-            assert (cid, prop) in declared, (context, cid, prop)
+            assert (component_id, prop) in declared, (context, component_id, prop)
             if prop in FIGURE_PROPS:
-                assert isinstance(value, dict), (context, cid)
+                assert isinstance(value, dict), (context, component_id)
                 if "__dash_patch_update" in value:  # a Patch: operations on the shown figure
-                    assert isinstance(value.get("operations"), list), (context, cid)
+                    assert isinstance(value.get("operations"), list), (context, component_id)
                     continue
-                assert isinstance(value.get("data"), list), (context, cid)
-                assert isinstance(value.get("layout"), dict), (context, cid)
-                assert all(isinstance(trace, dict) for trace in value["data"]), (context, cid)
+                assert isinstance(value.get("data"), list), (context, component_id)
+                assert isinstance(value.get("layout"), dict), (context, component_id)
+                assert all(isinstance(trace, dict) for trace in value["data"]), (context, component_id)
 
 
 def text_of(answer) -> str:

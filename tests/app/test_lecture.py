@@ -7,7 +7,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from app.pages import embed, tour
 from components.layout import walk
-from tests.dash_client import callback_spec, figure_traces, payload, post
+from tests.dash_client import callback_spec, components, figure_traces, payload, post, route
 
 FIGURES = sorted(embed.figure_owners())
 
@@ -18,15 +18,26 @@ def test_every_figure_of_every_page_can_be_embedded():
     assert len(FIGURES) >= 20
 
 
+@pytest.mark.parametrize("controls", ["0", "1"])
 @pytest.mark.parametrize("figure", FIGURES)
-def test_embed_layout_shows_exactly_that_figure(client, figure):
-    assert client.get(f"/embed/{figure}?controls=1").status_code == 200
-    frame = embed.layout(figure=figure, controls="0")
-    assert frame.className == "embed"
-    boxes = [c for c in walk(frame) if "figure-box" in (getattr(c, "className", "") or "")]
-    targets = [b for b in boxes if "embed-target" in b.className]
-    assert len(targets) == 1 and targets[0].children[0].id == figure
-    assert all("embed-hidden" in b.className for b in boxes if b is not targets[0])
+def test_embed_shows_exactly_that_figure(client, figure, controls):
+    """/embed/<figure> as the page router renders it: the owning page's layout (its title and
+    every graph, so its callback runs unchanged) with only that figure's box shown."""
+    owner = embed.figure_owners()[figure]
+    full = route(client, owner["path"])
+    page = route(client, f"/embed/{figure}", f"?controls={controls}")
+    assert page.title == "GradLab figure"
+    (root,) = page.with_class("embed")
+    assert root["props"]["className"] == ("embed embed-with-controls" if controls == "1"
+                                          else "embed")
+    assert page.headings() == full.headings() and len(page.headings()) == 1
+    assert page.graphs() == full.graphs() and figure in page.graphs()
+    boxes = page.with_class("figure-box")
+    shown = [b for b in boxes if "embed-target" in b["props"]["className"].split()]
+    assert len(shown) == 1 and [g["props"]["id"] for g in components(shown[0])
+                                if g["type"] == "Graph"] == [figure]
+    assert all("embed-hidden" in b["props"]["className"].split() for b in boxes
+               if b is not shown[0])
 
 
 def test_embed_keeps_the_page_state_and_controls_flag():
@@ -36,9 +47,32 @@ def test_embed_keeps_the_page_state_and_controls_flag():
     assert sliders == {"chain-w": 1.3, "chain-n": 12}
 
 
-def test_unknown_embed_figure_says_which_exist():
+def test_unknown_embed_figure_says_which_exist(client):
     text = json.dumps(embed.layout(figure="nope"), cls=PlotlyJSONEncoder)
     assert "There is no figure called 'nope'" in text and "chain-gradients" in text
+    page = route(client, "/embed/nope")  # as the browser gets it
+    assert page.graphs() == [] and page.text().startswith("There is no figure called 'nope'.")
+
+
+@pytest.mark.parametrize("n", range(1, len(tour.STEPS) + 1))
+def test_tour_steps_render_through_the_router(client, n):
+    """/tour?step=N as the browser gets it: the step's heading and prose, its live figure (an
+    iframe of /embed/<figure> in the step's state) and the link to the full page."""
+    step = tour.STEPS[n - 1]
+    page = route(client, "/tour", f"?step={n}")
+    assert page.title == "Guided tour · GradLab" and page.url_notices() == []
+    assert page.find("tour-count")["children"] == f"step {n} of {len(tour.STEPS)}"
+    (prose,) = page.with_class("tour-text")
+    heading = tour.SECTIONS[n - 1].splitlines()[0]
+    assert heading.startswith(f"## {n} · ") and prose["props"]["children"].startswith(heading)
+    assert "{{" not in prose["props"]["children"]  # every {{name}} filled from the engine
+    frame = page.find("tour-figure")
+    assert frame["src"].startswith(f"/embed/{step.figure}?") and frame["src"].endswith("controls=1")
+    assert page.find("tour-full")["href"].startswith(step.page + "?")
+    # the embedded figure is really there: the embed renders the step's page with it shown
+    path, _, query = frame["src"].partition("?")
+    embedded = route(client, path, "?" + query)
+    assert step.figure in embedded.graphs() and embedded.url_notices() == []
 
 
 def test_tour_steps_embed_their_figure_in_their_state():

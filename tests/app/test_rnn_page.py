@@ -9,11 +9,12 @@ from plotly.utils import PlotlyJSONEncoder
 from components.layout import walk
 from components.rnn_figures import MEASURED, TOTAL
 from components.text import fmt
-from engine.rnn import CELLS, PRESETS, bptt, gradient_flow, gradient_modes
-from tests.dash_client import callback_spec, figure_traces, payload, post, trace_named
+from engine.cells import CELLS, gradient_flow
+from engine.rnn import PRESETS, bptt, gradient_modes
+from tests.dash_client import (callback_spec, figure_traces, page_controls, payload, post, route,
+                               trace_named)
 
-RNN = {"rnn-act": "tanh", "rnn-d": 32, "rnn-T": 100, "rnn-init": "spectral", "rnn-rho": 1.1,
-       "rnn-seed": 0, "rnn-inputs": "random", "rnn-h0": "random", "rnn-cells": ["rnn", "lstm"]}
+RNN = page_controls("/rnn")
 
 
 def call(client, values, changed=None, initial=False):
@@ -26,10 +27,24 @@ def status_text(response):
     return json.dumps(response["response"]["rnn-status"]["children"], ensure_ascii=False)
 
 
-def test_rnn_page_serves(client):
-    for path in ("/rnn", "/rnn?act=tanh&d=32&T=100&init=spectral&rho=1.1&seed=0&cells=rnn,lstm",
-                 "/rnn?d=abc&cells=x,y"):
-        assert client.get(path).status_code == 200
+TITLE = "RNN through time: the same matrix at every step"
+GRAPHS = ["rnn-norms", "rnn-heatmap", "rnn-flow", "rnn-singular", "rnn-modes"]
+
+
+def test_rnn_page_renders_from_its_urls(client):
+    """The layout the page router renders (what the browser shows) for the README's URL and a
+    bad one: the page's title and graphs, the URL's values in the controls."""
+    page = route(client, "/rnn?act=tanh&d=32&T=100&init=spectral&rho=1.1&seed=0&cells=rnn,lstm")
+    assert page.headings() == [TITLE] and page.graphs() == GRAPHS
+    assert page.url_notices() == []
+    assert {k: v for k, v in page.controls().items() if k in RNN} == RNN
+    page = route(client, "/rnn?d=abc&cells=x,y")
+    assert page.headings() == [TITLE] and page.graphs() == GRAPHS
+    assert page.url_notices() == [
+        "d = abc is not a number; using 32.",
+        "cells: x, y are not one of rnn, lstm, gru, irnn, orthogonal, residual, layernorm, "
+        "attention; using rnn,lstm."]
+    assert page.controls()["rnn-d"] == 32 and page.controls()["rnn-cells"] == ["rnn", "lstm"]
 
 
 def test_callback_returns_engine_values(client):
@@ -126,7 +141,7 @@ def test_maximum_settings_stay_under_150_kb(client):
                                           ("doubling", "‖∂h_10/∂h_0‖₂ = 1024")])
 def test_presets_show_the_worked_example(client, preset, shown):
     from app.pages import rnn
-    query = dict(parse_qsl(rnn.preset_query(preset)[1:], keep_blank_values=True))
+    query = dict(parse_qsl(rnn.PARAMS.preset_query(PRESETS[preset])[1:], keep_blank_values=True))
     p = PRESETS[preset]
     assert query == {"act": "identity", "d": "1", "T": "10", "init": "identity",
                      "rho": format(p["scale"], "g"), "seed": "0", "inputs": "zero",
@@ -140,7 +155,7 @@ def test_presets_show_the_worked_example(client, preset, shown):
     regime = "vanishing" if preset == "halving" else "exploding"
     assert f'"children": "{regime}", "id": "rnn-regime"' in status_text(response)
     page = json.dumps(rnn.layout(), cls=PlotlyJSONEncoder, ensure_ascii=False)
-    assert f'"href": "/rnn{rnn.preset_query(preset)}"' in page
+    assert f'"href": "/rnn{rnn.PARAMS.preset_query(PRESETS[preset])}"' in page
 
 
 def test_layout_from_url_shows_notices_and_nearest_valid_values(client):
@@ -162,7 +177,8 @@ def test_layout_from_url_shows_notices_and_nearest_valid_values(client):
 def test_attention_cell_from_the_url_plots_the_engines_curve(client):
     from app.pages import rnn
     url = "/rnn?act=tanh&d=12&T=60&init=spectral&rho=1.1&seed=4&cells=rnn,attention"
-    assert client.get(url).status_code == 200
+    routed = route(client, url)  # what the browser renders at this URL
+    assert routed.headings() == [TITLE] and routed.url_notices() == []
     layout = rnn.layout(**dict(parse_qsl(url.split("?")[1])))
     page = json.dumps(layout, cls=PlotlyJSONEncoder, ensure_ascii=False)
     assert '"value": ["rnn", "attention"]' in page and "is not one of" not in page
@@ -170,6 +186,7 @@ def test_attention_cell_from_the_url_plots_the_engines_curve(client):
     # the page's first call carries the values the URL put into the controls
     values = {c.id: c.value for c in walk(layout)
               if isinstance(getattr(c, "id", None), str) and c.id in RNN}
+    assert {k: v for k, v in routed.controls().items() if k in RNN} == values
     assert values == {**RNN, "rnn-d": 12, "rnn-T": 60, "rnn-seed": 4,
                       "rnn-cells": ["rnn", "attention"]}
     status, response, _ = call(client, values, initial=True)
@@ -191,15 +208,15 @@ def test_attention_cell_from_the_url_plots_the_engines_curve(client):
 def test_a_url_without_rho_gets_its_inits_default(client, init, rho):
     from app.pages import rnn
     assert rnn.RHO_DEFAULTS[init] == rho
-    values, notices = rnn.parse({"init": init, "d": "8"})
+    values, notices = rnn.PARAMS.parse({"init": init, "d": "8"})
     assert values["rho"] == rho and notices == []
     by_id = {getattr(c, "id", None): c for c in walk(rnn.layout(init=init))}
     assert by_id["rnn-rho"].value == rho and by_id["rnn-init"].value == init
     label = by_id["rnn-rho-label"]
     assert label.children == rnn.RHO_LABELS[init] and label.htmlFor == "rnn-rho"
     # a rho that is given is kept; one that is not a number falls back to the init's default
-    assert rnn.parse({"init": init, "rho": "1.37"})[0]["rho"] == 1.37
-    values, notices = rnn.parse({"init": init, "rho": "abc"})
+    assert rnn.PARAMS.parse({"init": init, "rho": "1.37"})[0]["rho"] == 1.37
+    values, notices = rnn.PARAMS.parse({"init": init, "rho": "abc"})
     assert values["rho"] == rho and notices == [f"rho = abc is not a number; using {rho:g}."]
     # the callback parses the same way: a bad rho from the page falls back alike
     status, response, _ = call(client, {**RNN, "rnn-d": 8, "rnn-T": 20, "rnn-init": init,
@@ -214,7 +231,7 @@ def test_a_url_without_rho_gets_its_inits_default(client, init, rho):
 
 def test_orthogonal_without_rho_keeps_every_norm_where_rho_1_1_grew():
     from app.pages import rnn
-    values, _ = rnn.parse({"init": "orthogonal"})
+    values, _ = rnn.PARAMS.parse({"init": "orthogonal"})
     r = bptt("identity", 16, 200, "orthogonal", values["rho"], 9)  # σ = identity, W = 1·Q
     np.testing.assert_allclose(r.jacobian_norms, 1.0, atol=1e-10)  # no growth: the remedy
     grown = bptt("identity", 16, 200, "orthogonal", rnn.PARAMS["rho"].default, 9)
@@ -279,7 +296,7 @@ def test_a_bad_init_from_the_page_falls_back_and_resets_rho_to_its_default(clien
 
 def test_the_equations_cite_the_engines_numbers():
     from app.pages import rnn
-    from engine.rnn import ATTENTION_VALUE_SCALE, RESIDUAL_ALPHA
+    from engine.cells import ATTENTION_VALUE_SCALE, RESIDUAL_ALPHA
     text = " ".join(next(c.children for c in walk(rnn.layout())
                          if "equations" in (getattr(c, "className", "") or "")).split())
     assert "{{" not in text

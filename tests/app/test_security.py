@@ -9,8 +9,8 @@ import re
 import pytest
 
 from app import dash_app, server, settings
-from tests.dash_client import payload
-from tests.deploy.conftest import page_refs, router_body
+from tests.dash_client import payload, router_body
+from tests.deploy.conftest import page_refs
 
 SHORT_BODY = 300
 

@@ -5,6 +5,9 @@ per-client limits, budgets, a dead run process reported, run processes at low pr
 
 Runs are real: the local pool (app/runs/supervisor.py) starts as the first Start asks for it
 and trains in its own processes; each test gets a fresh store and pool (the `runs` fixture).
+
+Why one long module (~460 lines): the page's URL state and its shared runs are one behaviour
+seen from the tab (tests/train_tab.py's Tab), with one fixture for the store and pool.
 """
 import json
 import os
@@ -20,7 +23,8 @@ from app.pages.train import ids, params, view
 from app.pages.train import page as train
 from app.runs import execute, manager, supervisor
 from engine.training import PRESETS, Run, config_from_dict
-from tests.dash_client import callback_spec, decode, payload, post
+from tests.dash_client import (callback_spec, decode, finite_count, payload, post, route,
+                               strict_loads)
 from tests.train_tab import Tab, run_processes
 
 FF_VALUES = {ids.control("ff", p.name): p.default for p in params.PARAMS["ff"]}
@@ -38,9 +42,17 @@ def text(component) -> str:
 # ---------------------------------------------------------------- URL and controls
 
 
-def test_page_serves_and_bad_url_values_get_notices_and_nearest_valid_values(client):
-    assert client.get("/train").status_code == 200
-    assert client.get("/train?kind=rnn&T=abc&lr=1e999").status_code == 200
+def test_page_renders_and_bad_url_values_get_notices_and_nearest_valid_values(client):
+    for url in ("/train", "/train?kind=rnn&T=abc&lr=1e999"):  # as the page router renders it
+        page = route(client, url)
+        assert page.headings() == ["Train and diagnose: vanishing or exploding?"]
+        assert page.graphs() == list(ids.GRAPHS.values())
+        assert {ids.START, ids.STOP} <= {b["props"].get("id") for b in page.of_type("Button")}
+    assert page.url_notices() == ["T = abc is not a number; using 50.",
+                                  "lr = 1e999 is outside 0–10; using 10."]
+    assert page.controls()[ids.KIND] == "rnn"
+    assert page.controls()[ids.control("rnn", "T")] == 50
+    assert page.controls()[ids.control("rnn", "lr")] == 10
     page = text(train.layout(kind="rnn", T="500", lr="abc", cell="transformer", gain="-1"))
     for notice in ("T = 500 is outside 10–200; using 200.", "lr = abc is not a number; using 0.01.",
                    "cell = transformer is not one of rnn, lstm, gru; using rnn.",
@@ -121,7 +133,25 @@ def test_a_run_streams_its_snapshots_and_ends_with_every_histogram(runs, client)
     marks = tab.out[ids.SLIDER]["marks"]
     assert marks["0"] == "0" and marks[str(len(hists["steps"]) - 1)] == "399"
     assert not tab.out[ids.START]["disabled"] and tab.out[ids.STOP]["disabled"]
+    # every figure of the finished run plots data (before a run they are empty by design)
+    plotted = {graph: max((finite_count(t) for t in decode(tab.out[graph]["figure"]["data"])),
+                          default=0) for graph in ids.GRAPHS.values()}
+    assert all(plotted.values()), plotted
     stored = runs.get(f"final:{manager.run_id(params.engine_config('ff', params.parse('ff', {k: str(v) for k, v in SMALL.items()})[1]).to_dict())}")
+    json.dumps(stored, allow_nan=False)  # strict JSON: NaN would be refused here
+
+
+def test_a_run_that_overflows_streams_strict_json_and_says_where(runs, client):
+    """The engine's exploding preset overflows at its second update: every poll and every
+    snapshot's figures are still strict JSON (Tab parses them as JSON.parse does), and the
+    page says at which step the values stopped being finite."""
+    query = dict(pair.split("=") for pair in params.preset_query("exploding_rnn")[1:].split("&"))
+    tab = Tab(client, query)
+    tab.start()
+    tab.until(lambda t: not t.polling(), 120, "done")
+    assert tab.progress().startswith("Stopped at step 1 (inf/NaN)")
+    assert "Exploded at step 1: " in tab.status()
+    stored = runs.get(f"final:{tab.out[ids.SHOWN]['data']['id']}")
     json.dumps(stored, allow_nan=False)  # strict JSON: NaN would be refused here
 
 
@@ -321,9 +351,9 @@ def test_a_killed_run_process_is_reported_failed_and_start_comes_back(runs, clie
     tab.until(lambda t: t.ref and t.ref["version"] > 0, 60, "the run streams")
     (worker,) = run_processes()
     worker.send_signal(signal.SIGKILL)  # as the kernel's OOM killer does: no word, ever
-    killed = time.monotonic()
-    tab.until(lambda t: not t.polling(), 10, "the failure is reported")
-    assert time.monotonic() - killed < 3  # the pool reaps within a loop (0.25 s), the poll 1 s
+    # reported, however long a loaded machine takes (how fast is bench/'s business): the
+    # generous deadline only stops a test that would otherwise wait forever
+    tab.until(lambda t: not t.polling(), 60, "the failure is reported")
     assert "The run failed." in tab.status() and "stopped unexpectedly" in tab.status()
     assert tab.progress().startswith("Failed at step ")
     assert not tab.out[ids.START]["disabled"]
@@ -356,7 +386,7 @@ def test_garbage_polls_get_an_answer_not_an_error(runs, client, query):
     answer = client.get("/runs/poll" + query)
     assert answer.status_code in (200, 204)
     if answer.status_code == 200:
-        news = answer.get_json()
+        news = strict_loads(answer.get_data())
         assert news["figures"] is None and len(news["out"]) == len(train.RUN_OUTPUTS)
         assert news["out"][-3] is True  # polling off: there is nothing to follow
 
@@ -379,7 +409,7 @@ def test_an_unchanged_poll_is_a_bodiless_204_and_figures_are_immutable(runs, cli
     version = runs.get(f"snap:{tab.ref['id']}")["version"]
     figures = client.get(f"/runs/{tab.ref['id']}/figures/{version}.json")
     assert figures.status_code == 200 and "immutable" in figures.headers["Cache-Control"]
-    assert len(json.loads(figures.get_data())) == len(ids.GRAPHS)
+    assert len(strict_loads(figures.get_data())) == len(ids.GRAPHS)
     tab.stop()
 
 

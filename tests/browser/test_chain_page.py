@@ -1,7 +1,7 @@
 import numpy as np
 from selenium.webdriver.common.keys import Keys
 
-from engine.chain import regime, scalar_chain, scalar_chain_autograd
+from engine.chain import scalar_chain, scalar_chain_autograd
 from tests.browser import helpers
 from tests.browser.helpers import (
     browser_errors,
@@ -31,7 +31,7 @@ def test_chain_page_shows_the_url_state_and_follows_the_slider(gradlab):
     acts = plotted(gradlab, "chain-activations")["forward pass in numpy"]
     np.testing.assert_allclose(acts["customdata"], closed.activations, rtol=1e-12)
     # tanh saturates: 1.2·tanh'(h) < 1 per layer, so even w > 1 vanishes here
-    assert regime(closed.factors)[0] == "vanishing"
+    assert closed.regime == "vanishing"
     assert gradlab.find_element("#chain-regime").text.lower() == "vanishing"
 
     nudge_slider(gradlab, "chain-w", presses=3)  # three steps of 0.01 to the right

@@ -42,8 +42,9 @@ def test_matrix_page_bad_url_shows_notice(gradlab):
     wait_for_plotted(gradlab, "matrix-gradients", GRADIENT, close_to(chain.weight_grad_norms))
     notices = gradlab.find_element(".url-notices").text
     for text in ("eig = abc has a value that is not a number; using 1.05,0.9,0.5.",
-                 "d = 99 is outside 1–16; using 16.", "nn = -1 is outside 0–3; using 0.",
+                 "d = 99 is outside 1–16; using 16.", "kappa = -1 is outside 0–3; using 0.",
                  "n = 0 is outside 1–200; using 1."):
         assert text in notices
     assert "d=16" in gradlab.driver.current_url
+    assert "kappa=0" in gradlab.driver.current_url  # nn, κ's older name, is still read
     assert browser_errors(gradlab) == []

@@ -1,7 +1,8 @@
 import numpy as np
 
 from components.rnn_figures import MEASURED
-from engine.rnn import bptt, gradient_flow
+from engine.cells import gradient_flow
+from engine.rnn import bptt
 from tests.browser.helpers import (
     browser_errors,
     close_to,

@@ -126,13 +126,12 @@ def test_a_run_whose_process_dies_is_reported_as_failed_and_start_comes_back(gra
     until(lambda: progress(gradlab) > 0, 30, "the first records")
     (worker,) = run_processes()
     worker.send_signal(signal.SIGKILL)  # as the kernel's OOM killer does: no result, ever
-    killed = time.monotonic()
 
-    banner = gradlab.wait_for_element(f"#{ids.FAILED}", timeout=10)
+    # reported, however long a loaded machine takes (how fast is bench/'s business): the
+    # generous deadlines only stop a test that would otherwise wait forever
+    banner = gradlab.wait_for_element(f"#{ids.FAILED}", timeout=60)
     start_button = gradlab.find_element(f"#{ids.START}")
-    until(start_button.is_enabled, 10, "Start comes back")
-    print(f"reported {time.monotonic() - killed:.1f} s after the kill")
-    assert time.monotonic() - killed < 4  # the pool's reap (0.25 s) and a poll (1 s)
+    until(start_button.is_enabled, 60, "Start comes back")
     assert not gradlab.find_element(f"#{ids.STOP}").is_enabled()
     assert banner.text.startswith("The run failed. The training worker stopped unexpectedly")
     assert progress_text(gradlab).startswith("Failed at step ")

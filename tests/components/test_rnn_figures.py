@@ -6,7 +6,8 @@ import pytest
 from components import rnn_figures
 from components.figures import decade_ticks
 from components.params import ChoiceList
-from engine.rnn import CELLS, PRESETS, bptt, gradient_flow, gradient_modes
+from engine.cells import CELLS, gradient_flow
+from engine.rnn import PRESETS, bptt, gradient_modes
 
 
 def traces(fig):

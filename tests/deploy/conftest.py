@@ -229,19 +229,6 @@ def is_dash_index(response) -> bool:
             and 'id="react-entry-point"' in response.text and 'id="_dash-config"' in response.text)
 
 
-def router_body(pathname: str, search: str = "") -> dict:
-    """The page router's request when the browser is at `pathname` (it renders the page)."""
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                   {"id": "_pages_location", "property": "search", "value": search}],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-
-
 def plain_callbacks(deps: list[dict]) -> list[dict]:
     """Server-side callbacks that answer in the request (no clientside, no background job,
     not the page router, which needs a real pathname: see router_body)."""
@@ -261,20 +248,6 @@ def links(tree) -> list[str]:
                     found.append(value)
                 else:
                     stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
-def ids(tree) -> set:
-    found = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("id"), str):
-                found.add(node["id"])
-            stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
     return found

@@ -29,7 +29,7 @@ import requests
 
 from bench.load.browser import Browser
 from bench.load.proc import children, connections
-from tests.dash_client import payload
+from tests.dash_client import page_controls, payload
 
 CLIENTS = 12
 PAUSE = 0.02  # seconds between a tab's moves: steady traffic that leaves the CPUs some air
@@ -38,10 +38,8 @@ AFTER_WARM = 2.0  # seconds of traffic once the replacement is warm
 REPLACE_TIMEOUT = 25.0
 WARMED = r"GradLab warm-up: GET / -> 200 \(pid (\d+)\)"
 
-CHAIN = {"chain-w": 0.9, "chain-b": 0.0, "chain-x": 1.0, "chain-n": 30, "chain-act": "identity"}
-MATRIX = {"matrix-k": 3, "matrix-lam1": 1.05, "matrix-lam2": 0.9, "matrix-lam3": 0.5,
-          "matrix-d": 3, "matrix-rot": 0, "matrix-nn": 0.0, "matrix-n": 40, "matrix-act": "tanh",
-          "matrix-seed": 0}
+CHAIN = page_controls("/chain")
+MATRIX = page_controls("/matrix", act="tanh")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +56,7 @@ def slider_moves(base_url: str) -> list[bytes]:
                     and d["output"] and not d.get("clientside_function"))
     bodies = [payload(spec("chain-w"), {**CHAIN, "chain-w": w}, "chain-w")
               for w in (0.5, 0.9, 1.0, 1.1, 1.5)]
-    bodies += [payload(spec("matrix-k"), {**MATRIX, "matrix-nn": nn}, "matrix-nn")
+    bodies += [payload(spec("matrix-k"), {**MATRIX, "matrix-kappa": nn}, "matrix-kappa")
                for nn in (0.0, 1.0, 2.0)]
     return [json.dumps(b).encode() for b in bodies]
 

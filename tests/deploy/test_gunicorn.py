@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.dash_client import payload
+from tests.dash_client import ids, payload, router_body
 from tests.deploy.conftest import (
     GUNICORN_ARGS,
     ROOT,
@@ -29,14 +29,12 @@ from tests.deploy.conftest import (
     final_stage,
     free_port,
     healthcheck_command,
-    ids,
     instruction_args,
     is_dash_index,
     page_paths,
     page_refs,
     plain_callbacks,
     post_json,
-    router_body,
 )
 
 RESTRICTED = "'self' https://course.example"

@@ -15,19 +15,17 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from tests.dash_client import payload
+from tests.dash_client import ids, payload, router_body
 from tests.deploy.conftest import (
     ROOT,
     clean_env,
     healthcheck_command,
-    ids,
     is_dash_index,
     links,
     page_paths,
     page_refs,
     plain_callbacks,
     post_json,
-    router_body,
 )
 
 PREFIX = "/gradlab/"

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 from engine.activations import ACTIVATIONS
 from engine.chain import (
     block_diagonal, eigenbasis, geometric_sum, identity_chain_closed_form, matrix_chain,
-    matrix_chain_autograd, regime, scalar_chain, scalar_chain_autograd, spectrum,
+    scalar_chain, scalar_chain_autograd, spectrum,
 )
+from tests.engine.autograd_twins import matrix_chain_autograd
 
 RTOL = 1e-9
 
@@ -110,14 +111,13 @@ def test_w_equal_one_is_stable_and_linear():
     np.testing.assert_allclose(chain.activations, 2.0 + 0.25 * np.arange(201), rtol=1e-14)
     assert chain.grad_x == 1.0
     assert identity_chain_closed_form(1.0, 0.25, 2.0, 200).activations[-1] == 52.0
-    assert regime(chain.factors) == ("stable", 1.0)
+    assert (chain.regime, chain.rate) == ("stable", 1.0)
 
 
 @pytest.mark.parametrize("w,expected", [(0.5, "vanishing"), (1.0, "stable"), (1.5, "exploding")])
 def test_regime_names(w, expected):
     chain = scalar_chain(w, 0.0, 1.0, 10)
-    name, factor = regime(chain.factors)
-    assert name == expected and factor == pytest.approx(w)
+    assert chain.regime == expected and chain.rate == pytest.approx(w)
 
 
 @settings(max_examples=60, deadline=None)
@@ -137,7 +137,7 @@ def test_overflow_is_carried_not_raised():
     assert np.all(np.isfinite(chain.activations[:expected]))
     assert np.isinf(chain.activations[expected])
     assert chain.deepest_nonfinite_gradient is not None
-    assert regime(chain.factors)[0] == "exploding"
+    assert chain.regime == "exploding"
 
 
 def test_autograd_overflow_matches_numpy_index():

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from engine.cliff import (
     DEFAULT_B_RANGE, DEFAULT_LR, DEFAULT_START, DEFAULT_THRESHOLD, DEFAULT_W_RANGE, PRESETS,
-    angle_deg, clip_by_norm, clip_by_value, compare_clipping, descend, descend_many, loss,
+    angle_deg, clip_by_norm, clip_by_value, compare_clipping, descend_from, descend_many, loss,
     surface,
 )
 from engine.activations import sigma
@@ -127,7 +127,7 @@ def test_walk_into_wall_preset_paths_coincide_until_the_wall():
 @pytest.mark.parametrize("method", ["plain", "norm", "value"])
 def test_descent_records_are_consistent(method):
     thr, lr = 0.05, 0.2
-    P = descend(5.0, -2.0, lr, 40, method, thr)
+    P, = descend_many(5.0, -2.0, lr, 40, (method,), thr)
     assert P.path.shape == (41, 2) and P.loss.shape == (41,) and P.step_norm.shape == (40,)
     clip = {"plain": lambda g: g, "norm": lambda g: clip_by_norm(g, thr),
             "value": lambda g: clip_by_value(g, thr)}[method]
@@ -149,13 +149,13 @@ def test_descent_records_are_consistent(method):
 
 def test_divergence_is_recorded_and_carried_not_raised():
     with np.errstate(all="raise"):
-        P = descend(*DEFAULT_START, lr=1e307, steps=5, method="plain")
+        P, = descend_many(*DEFAULT_START, lr=1e307, steps=5, methods=("plain",))
         assert P.diverged_at == 1 and not np.all(np.isfinite(P.path[1]))
         np.testing.assert_array_equal(P.path[2:], np.broadcast_to(P.path[1], (4, 2)))
         assert np.all(P.step_norm[1:] == 0) and not np.isfinite(P.grad_norm[1])
         assert P.loss[-1] == pytest.approx((1 - 0.7) ** 2)  # b = +inf: x_T = inf, σ = 1
         # the clipped runs take bounded steps and never diverge
-        Q = descend(*DEFAULT_START, lr=1e307, steps=2, method="norm", threshold=1e-300)
+        Q, = descend_many(*DEFAULT_START, lr=1e307, steps=2, methods=("norm",), threshold=1e-300)
         assert Q.diverged_at == -1
         assert np.isnan(clip_by_norm([np.nan, 1.0], 1.0)).any()
         np.testing.assert_array_equal(clip_by_value([np.inf, -5.0], 1.0), [1.0, -1.0])
@@ -165,7 +165,24 @@ def test_divergence_is_recorded_and_carried_not_raised():
 
 def test_unknown_method_raises():
     with pytest.raises(ValueError):
-        descend(1.0, 0.0, method="adam")
+        descend_many(1.0, 0.0, methods=("adam",))
+
+
+@pytest.mark.parametrize("start,regime", [((4.6, -2.365), "exploding"), ((5.0, -3.0), "exploding"),
+                                          ((3.0, -1.0), "stable")])
+def test_descent_story_from_the_paths(start, regime):
+    r = descend_from(*start, lr=0.1, steps=100, threshold=1.0)
+    plain = r.paths[0]
+    assert r.largest_step == plain.step_norm.max() == plain.step_norm[r.largest_step_at]
+    assert r.cap == pytest.approx(0.1) and r.ratio == r.largest_step / r.cap
+    assert r.regime == regime == ("exploding" if r.ratio >= 10 else "stable")
+    assert r.clipped == bool(np.any(plain.grad_norm > 1.0))
+    np.testing.assert_array_equal(r.start.raw, plain.grad[0])
+    w, x0 = start[0], 0.5
+    assert r.wall == pytest.approx(x0 - w * float(sigma("sigmoid", x0)), rel=1e-15)
+    for P, out in zip(r.paths, r.left_frame):
+        inside = (P.path[:, 0] >= 2) & (P.path[:, 0] <= 8) & (P.path[:, 1] >= -5) & (P.path[:, 1] <= 0)
+        assert out == (None if inside.all() else int(np.argmin(inside)))
 
 
 # ---------------------------------------------------------------- the scalar fast path

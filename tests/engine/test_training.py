@@ -1,5 +1,9 @@
 """Training runs: Ω against hand computation, clipping bounds, overflow detection, the
-vanishing/He stories, determinism, the lr = 0 twin and the streaming drivers. Short runs only."""
+vanishing/He stories, determinism, the lr = 0 twin and the records. Short runs only.
+
+Why one module for the package engine/training/ (~450 lines): nearly every test drives whole short
+runs through `Run`, which touch config, models, Ω and the run loop together.
+"""
 import json
 import math
 
@@ -11,6 +15,14 @@ from engine import training as tr
 from engine.training import FFConfig, RNNConfig, RecurrentNet, Run, omega
 
 torch.set_num_threads(1)
+
+
+def run_to_end(cfg) -> tuple:
+    """(the run after its last step, the StepRecord of every step it took)."""
+    run, records = Run(cfg), []
+    while not run.done:
+        records.append(run.step())
+    return run, records
 
 
 def _forward_with_state_grads(model, x, y):
@@ -209,12 +221,12 @@ def test_forward_overflow_is_caught_at_step_0_without_raising():
     # linear RNN, W_rec = 100·I: ‖x_T‖ ~ 100^50 overflows float32 in the very first forward pass
     cfg = RNNConfig(task="adding", seq_len=50, hidden=8, activation="identity", rec_init="identity",
                     rec_gain=100.0, steps=10)
-    res = tr.train(cfg)
-    assert res.first_nonfinite_step == 0 and len(res.records) == 1
-    assert res.records[0].nonfinite == "loss" and not math.isfinite(res.records[0].loss)
+    run, records = run_to_end(cfg)
+    assert run.first_nonfinite_step == 0 and len(records) == 1
+    assert records[0].nonfinite == "loss" and not math.isfinite(records[0].loss)
     # the same net with W_rec = 0.9·I has a finite first step (0.9^50 shrinks instead)
-    ok = tr.train(cfg.replace(rec_gain=0.9, steps=1))
-    assert ok.first_nonfinite_step is None and _finite(ok.records[0])
+    ok, ok_records = run_to_end(cfg.replace(rec_gain=0.9, steps=1))
+    assert ok.first_nonfinite_step is None and _finite(ok_records[0])
 
 
 @pytest.mark.parametrize(
@@ -251,12 +263,12 @@ def _finite(rec) -> bool:
 
 def test_exploding_preset_names_the_first_nonfinite_step():
     cfg = tr.PRESETS["exploding_rnn"]
-    res = tr.train(cfg)
-    k = res.first_nonfinite_step
+    run, records = run_to_end(cfg)
+    k = run.first_nonfinite_step
     assert k is not None and k >= 1
-    assert len(res.records) == k + 1  # stopped cleanly right there
-    assert all(_finite(r) and r.first_nonfinite_step is None for r in res.records[:k])
-    bad = res.records[k]
+    assert len(records) == k + 1  # stopped cleanly right there
+    assert all(_finite(r) and r.first_nonfinite_step is None for r in records[:k])
+    bad = records[k]
     assert bad.first_nonfinite_step == k and bad.nonfinite in ("loss", "grad", "weights")
     if bad.nonfinite == "weights":
         assert _finite(bad)  # loss and gradients were finite; the update overflowed
@@ -270,7 +282,7 @@ def test_exploding_preset_names_the_first_nonfinite_step():
     assert run.step().first_nonfinite_step == k
     assert run.done
     # the clipped twin of the story does not overflow over the same steps
-    clipped = tr.train(tr.PRESETS["exploding_rnn_clipped"].replace(steps=3 * (k + 1)))
+    clipped, _ = run_to_end(tr.PRESETS["exploding_rnn_clipped"].replace(steps=3 * (k + 1)))
     assert clipped.first_nonfinite_step is None
 
 
@@ -279,7 +291,7 @@ def test_exploding_preset_names_the_first_nonfinite_step():
 
 def test_vanishing_preset_early_layers_get_orders_of_magnitude_less_gradient():
     cfg = tr.PRESETS["vanishing"].replace(steps=5)
-    for rec in tr.iter_train(cfg):
+    for rec in run_to_end(cfg)[1]:
         first, last = rec.grad_norms[0], rec.grad_norms[cfg.depth - 1]  # layer 1, layer L
         assert last > 0 and first * 100 <= last
         assert rec.state_grad_norms[0] * 100 <= rec.state_grad_norms[-1]
@@ -287,7 +299,7 @@ def test_vanishing_preset_early_layers_get_orders_of_magnitude_less_gradient():
 
 def test_he_relu_preset_keeps_early_layer_gradients_comparable():
     cfg = tr.PRESETS["he_relu"].replace(steps=5)
-    for rec in tr.iter_train(cfg):
+    for rec in run_to_end(cfg)[1]:
         first, last = rec.grad_norms[0], rec.grad_norms[cfg.depth - 1]
         assert last / 100 < first < last * 100
         assert rec.state_grad_norms[-1] / 100 < rec.state_grad_norms[0]
@@ -304,7 +316,7 @@ def test_vanilla_rnn_gradient_decays_back_in_time():
 
 
 def _records(cfg):
-    return [json.dumps(r.to_dict()) for r in tr.iter_train(cfg)]
+    return [json.dumps(r.to_dict()) for r in run_to_end(cfg)[1]]
 
 
 @pytest.mark.parametrize(
@@ -331,32 +343,30 @@ def test_same_seed_same_run_other_seed_other_run(cfg):
 )
 def test_lr_zero_twin_keeps_its_weights_and_sees_the_same_data(cfg):
     init = Run(cfg).params_numpy()
-    run, twin = tr.train_with_twin(cfg)
+    run, twin = Run(cfg), Run(tr.lr_zero_twin(cfg))
+    records, twin_records = [], []
+    while not run.done:  # in lockstep, as the app's run process steps them
+        records.append(run.step())
+        twin_records.append(twin.step())
     assert twin.info.config["lr"] == 0.0 and run.info.config["lr"] == cfg.lr
     for name, w in init.items():
-        np.testing.assert_array_equal(twin.final_params[name], w)
-    assert any(not np.array_equal(run.final_params[n], w) for n, w in init.items())
+        np.testing.assert_array_equal(twin.params_numpy()[name], w)
+    assert any(not np.array_equal(run.params_numpy()[n], w) for n, w in init.items())
     # step 0: same init, same batch ⇒ same loss and gradients
-    assert twin.records[0].loss == run.records[0].loss
-    assert twin.records[0].grad_norms == run.records[0].grad_norms
+    assert twin_records[0].loss == records[0].loss
+    assert twin_records[0].grad_norms == records[0].grad_norms
     # every step sees the same batch as the run would: the twin's loss is the loss of the
     # initial weights on batch s, which a fresh lr=0 run reproduces exactly
-    assert [r.loss for r in twin.records] == [r.loss for r in tr.iter_train(tr.lr_zero_twin(cfg))]
-    assert len({tuple(r.weight_norms) for r in twin.records}) == 1
+    assert [r.loss for r in twin_records] == [r.loss for r in run_to_end(tr.lr_zero_twin(cfg))[1]]
+    assert len({tuple(r.weight_norms) for r in twin_records}) == 1
 
 
-def test_iter_train_with_twin_is_lockstep():
-    cfg = FFConfig(depth=2, width=8, steps=4)
-    pairs = list(tr.iter_train_with_twin(cfg))
-    assert [(a.step, b.step) for a, b in pairs] == [(0, 0), (1, 1), (2, 2), (3, 3)]
-
-
-# --------------------------------------------------------------------------- records, drivers
+# --------------------------------------------------------------------------- records
 
 
 def test_records_shapes_histograms_and_json():
     cfg = FFConfig(depth=6, width=16, steps=7, batch_size=20, eval_every=3, hist_every=5)
-    recs = list(tr.iter_train(cfg))
+    recs = run_to_end(cfg)[1]
     assert [r.step for r in recs] == list(range(7))
     assert [r.val_metric is not None for r in recs] == [True, False, False, True, False, False, True]
     assert [r.act_hist is not None for r in recs] == [True, False, False, False, False, True, True]
@@ -382,18 +392,6 @@ def test_rnn_records_are_per_time_step():
     assert len(rec.state_grad_norms) == 20 and len(info.state_labels) == 20
     assert len(rec.act_hist) == 20 and sum(rec.act_hist[0]) == 4 * 16  # (h, c) of 8 units each
     assert rec.rec_weight_norm > 0 and info.metric == "accuracy" and info.chance == 0.25
-
-
-def test_train_callbacks_and_cancellation():
-    cfg = FFConfig(depth=2, width=8, steps=50)
-    seen = []
-    res = tr.train(cfg, on_record=seen.append, should_stop=lambda: len(seen) >= 5)
-    assert res.cancelled and len(res.records) == 5 and seen == res.records
-    full = tr.train(cfg.replace(steps=6))
-    assert not full.cancelled and len(full.records) == 6 and full.final_val_metric is not None
-    gen = tr.iter_train(cfg)
-    next(gen)
-    gen.close()  # a generator consumer cancels by simply stopping
 
 
 def test_config_validation_and_round_trip():
@@ -430,10 +428,10 @@ def test_every_preset_runs_and_streams():
 
 
 def test_vanishing_preset_does_not_train_and_he_relu_does():
-    van = tr.train(tr.PRESETS["vanishing"])
-    he = tr.train(tr.PRESETS["he_relu"])
-    assert van.final_val_metric <= 0.6  # chance is 0.5
-    assert he.final_val_metric >= 0.9
+    van, van_records = run_to_end(tr.PRESETS["vanishing"])
+    he, he_records = run_to_end(tr.PRESETS["he_relu"])
+    assert van_records[-1].val_metric <= 0.6  # chance is 0.5
+    assert he_records[-1].val_metric >= 0.9
     # the fixed-edge gradient histograms show it too: layer 1's |∂E/∂h| sits decades lower
     edges = np.array(van.info.hist_grad_log10_edges)
     centre = (edges[:-1] + edges[1:]) / 2
@@ -442,13 +440,13 @@ def test_vanishing_preset_does_not_train_and_he_relu_does():
         c = np.cumsum(counts)
         return centre[np.searchsorted(c, c[-1] / 2)]
 
-    h = van.records[0].grad_hist
+    h = van_records[0].grad_hist
     assert median_log10(h[0]) <= median_log10(h[-1]) - 2
-    h = he.records[0].grad_hist
+    h = he_records[0].grad_hist
     assert abs(median_log10(h[0]) - median_log10(h[-1])) <= 1
 
 
 def test_exploding_clipped_preset_beats_the_constant_predictor():
-    res = tr.train(tr.PRESETS["exploding_rnn_clipped"])
-    assert res.first_nonfinite_step is None
-    assert res.final_val_metric < 0.25 * res.info.chance  # MSE < ¼ Var y
+    run, records = run_to_end(tr.PRESETS["exploding_rnn_clipped"])
+    assert run.first_nonfinite_step is None
+    assert records[-1].val_metric < 0.25 * run.info.chance  # MSE < ¼ Var y

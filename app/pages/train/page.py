@@ -23,14 +23,15 @@ from app.pages.train import view
 from app.pages.train.ids import (GRAPHS, KIND, PAGE, POLL, PROGRESS, PROGRESS_TEXT, QUERY, RUN,
                                  RUN_INFO, RUN_STATUS, SHOWN, SLIDER, START, STATUS, STOP, TAB,
                                  TEMPLATE, control, panel)
-from app.pages.train.params import (KIND as KIND_PARAM, LABELS, NUMBER_BOXES, PARAMS, STORIES,
-                                    engine_config, parse, parse_panels, preset_query, query)
+from app.look import requested_look
+from app.pages.train.params import (KIND as KIND_PARAM, PARAMS, STORIES, engine_config, parse,
+                                    parse_panels, preset_query, query)
 from app.runs import manager
 from components import train_figures
-from components.controls import control_panel, dropdown, number_box, slider
-from components.params import Choice
+from components.controls import control as param_control, control_panel
+from components.figures import portable
 from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame, walk
-from components.theme import requested_look, template_json, with_look
+from components.theme import Look, template_json, with_look
 from components.train_snapshot import pick_hist
 from components.train_snapshot import (MAX_HEAT_COLS, MAX_HEAT_ROWS, MAX_HIST_ROWS,
                                        MAX_LINE_COLS)
@@ -52,14 +53,6 @@ register_page(__name__, path="/train", name="Train", title="Train and diagnose Â
 # ====================================================================== layout
 
 
-def model_control(kind: str, param, value):
-    if isinstance(param, Choice):
-        return dropdown(f"{PAGE}-{kind}", param, value, LABELS.get(param.name))
-    if param.name in NUMBER_BOXES:
-        return number_box(f"{PAGE}-{kind}", param, value)
-    return slider(f"{PAGE}-{kind}", param, value, updatemode="mouseup")
-
-
 def preset_links():
     return html.Div(className="control train-presets", children=[
         html.Label("Presets (each a story; press Start)"),
@@ -79,9 +72,10 @@ def layout(**query_args):
     for k, params in PARAMS.items():
         vals = values if k == kind else params.defaults()
         panels.append(html.Div(id=panel(k), style=shown(k == kind),
-                               children=[model_control(k, p, vals[p.name]) for p in params]))
+                               children=[param_control(f"{PAGE}-{k}", p, vals[p.name])
+                                         for p in params]))
     controls = control_panel([preset_links(),
-                              dropdown(PAGE, KIND_PARAM, kind, LABELS["kind"]), *panels])
+                              param_control(PAGE, KIND_PARAM, kind), *panels])
     run_bar = html.Div(className="train-run", style={"gridColumn": "1 / -1"}, children=[
         html.Div(className="train-buttons", children=[
             html.Button("Start", id=START, n_clicks=0, className="train-start"),
@@ -93,9 +87,10 @@ def layout(**query_args):
         html.Div(id=RUN_STATUS, className="train-run-status", role="status"),
     ])
     graphs = {}
+    look = Look(query_args.get("dark") == "1", query_args.get("present") == "1")
     for (name, graph_id), fig in zip(GRAPHS.items(), train_figures.empty_figures()):
         graphs[name] = graph(graph_id, height=420 if name in ("heatmap", "hist") else 380)
-        next(c for c in walk(graphs[name]) if isinstance(c, dcc.Graph)).figure = fig  # "Start"
+        next(c for c in walk(graphs[name]) if isinstance(c, dcc.Graph)).figure = with_look(fig, look)
     wide = {"gridColumn": "1 / -1"}
     hist = html.Div(style=wide, children=[
         graphs["hist"],
@@ -117,8 +112,7 @@ def layout(**query_args):
             dcc.Store(id=TAB, data=secrets.token_hex(16)),  # this page load: one viewer
             dcc.Store(id=RUN), dcc.Store(id=SHOWN),
             # the page's look as a plotly template: the browser gives it to fetched figures
-            dcc.Store(id=TEMPLATE, data=template_json(query_args.get("dark") == "1",
-                                                      query_args.get("present") == "1")),
+            dcc.Store(id=TEMPLATE, data=template_json(*look)),
             dcc.Interval(id=POLL, interval=POLL_MS, disabled=True),
         ]),
     )
@@ -163,24 +157,24 @@ def run_control(start, stop, ref, tab, kind, ff, rnn):
     """Start (attach this tab to the run of these settings) and Stop (detach it). The poll
     that follows the run is not a callback: see poll_run and assets/gradlab.js pollRun."""
     if not (isinstance(tab, str) and TAB_ID.fullmatch(tab)):
-        return render(manager.refused("This page lost its tab id: reload it."), [], have=-1)
+        return run_outputs(manager.refused("This page lost its tab id: reload it."), [], have=-1)
     rid = ref.get("id") if isinstance(ref, dict) else None
     have = ref.get("version") if isinstance(ref, dict) else -1
     have = have if isinstance(have, int) and not isinstance(have, bool) else -1
     try:
         if ctx.triggered_id == STOP:
-            return render(manager.stop(rid, tab), [], have=have, stopped=True)
+            return run_outputs(manager.stop(rid, tab), [], have=have, stopped=True)
         kind, values, notices = parse_panels(kind, ff, rnn)
         try:
             config = engine_config(kind, values)
         except ValueError as err:
             notices.append(f"The training engine rejected this configuration: {err}")
-            return render(manager.refused("Nothing was started."), notices, have=-1)
-        return render(manager.start(config.to_dict(), tab, client_address()), notices,
+            return run_outputs(manager.refused("Nothing was started."), notices, have=-1)
+        return run_outputs(manager.start(config.to_dict(), tab, client_address()), notices,
                       have=-1, fresh=True)
     except Exception:  # noqa: BLE001  the store unreachable (Redis down, disk full): say so
         log.exception("the runs store failed")
-        return render(UNAVAILABLE, [], have=-1)
+        return run_outputs(UNAVAILABLE, [], have=-1)
 
 
 UNAVAILABLE = manager.refused("Training is unavailable right now: the run store cannot be "
@@ -193,16 +187,16 @@ def poll_run(rid, tab, have, seen_before) -> tuple[list | None, str | None]:
     its version (the tab fetches its figures from GET runs/<rid>/figures/<version>.json,
     the run's stored JSON text, the same bytes for every tab). None when nothing changed."""
     if not (isinstance(tab, str) and TAB_ID.fullmatch(tab)):
-        return render(manager.refused("This page lost its tab id: reload it."), [], have=-1,
+        return run_outputs(manager.refused("This page lost its tab id: reload it."), [], have=-1,
                       inline=False), None
     try:
         polled = manager.poll(rid, tab, have)
     except Exception:  # noqa: BLE001
         log.exception("the runs store failed")
-        return render(UNAVAILABLE, [], have=-1, inline=False), None
+        return run_outputs(UNAVAILABLE, [], have=-1, inline=False), None
     if polled.active and not polled.new and seen(polled) == seen_before:
         return None, None  # nothing new since this tab's last poll
-    return render(polled, [], have=have, inline=False), polled.version if polled.new else None
+    return run_outputs(polled, [], have=have, inline=False), polled.version if polled.new else None
 
 
 def seen(v) -> list:
@@ -210,8 +204,8 @@ def seen(v) -> list:
     return [v.status, v.ahead, v.running, v.viewers]
 
 
-def render(v, notices: list[str], have: int, stopped: bool = False, fresh: bool = False,
-           inline: bool = True) -> list:
+def run_outputs(v, notices: list[str], have: int, stopped: bool = False, fresh: bool = False,
+                inline: bool = True) -> list:
     """Every run output of the page from one RunView. A new snapshot's figures were built once,
     where the run executes, for every viewer: here (inline) they only take this tab's look; a
     poll leaves them out and the browser fetches them itself."""
@@ -219,9 +213,10 @@ def render(v, notices: list[str], have: int, stopped: bool = False, fresh: bool 
     stored = manager.figures(v.id, v.version) if v.new and inline else None
     if stored is not None:
         look = requested_look()
-        figures = [with_look(f, *look) for f in stored]
+        figures = [with_look(f, look) for f in stored]
     elif fresh and v.active:  # a new run, nothing streamed yet: clear the previous one's plots
-        figures = train_figures.empty_figures(train_figures.WAITING)
+        look = requested_look()
+        figures = [with_look(f, look) for f in train_figures.empty_figures(train_figures.WAITING)]
     else:
         figures = [no_update] * len(GRAPHS)
     hist = [no_update] * 5
@@ -258,10 +253,12 @@ def redraw_histograms(k, shown):
     kind = shown.get("kind") if isinstance(shown, dict) else "ff"
     hist = manager.histograms(rid) if rid else None
     if not hist or not hist["steps"]:
-        return train_figures.hist_figure(None, kind if kind in ("ff", "rnn") else "ff")
-    k = int(k) if isinstance(k, (int, float)) and not isinstance(k, bool) and k == k else 0
-    k = min(max(k, 0), len(hist["steps"]) - 1)
-    return train_figures.hist_figure(pick_hist(hist, k), kind)
+        figure = train_figures.hist_figure(None, kind if kind in ("ff", "rnn") else "ff")
+    else:
+        k = int(k) if isinstance(k, (int, float)) and not isinstance(k, bool) and k == k else 0
+        k = min(max(k, 0), len(hist["steps"]) - 1)
+        figure = train_figures.hist_figure(pick_hist(hist, k), kind)
+    return with_look(portable(figure), requested_look())
 
 
 mirror_query_to_url(QUERY)

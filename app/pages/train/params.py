@@ -50,62 +50,69 @@ from engine.training import (CELLS, CLIPS, FF_TASKS, INITS, NORMS, OPTIMIZERS, P
 FF, RNN = FFConfig(), RNNConfig()  # the engine's defaults are the page's defaults
 
 
+SMALL_NORMAL = f"small normal N(0, {SMALL_STD:g}²)"
+
+
 def training_params(defaults) -> tuple:
-    """The optimiser and run parameters both models share (their defaults differ)."""
+    """The optimiser and run parameters both models share (their defaults differ). Numbers are
+    slid and sent on release (each is a new run's setting, not a live view); the learning rate,
+    τ and α are typed: they span decades."""
     return (
-        Choice("opt", "optimiser", defaults.optimizer, OPTIMIZERS),
-        Number("lr", "learning rate", defaults.lr, 0.0, 10.0),
-        Number("mom", "momentum (SGD only)", defaults.momentum, 0.0, 0.99, 0.01),
-        Choice("clip", "gradient clipping", defaults.clip, CLIPS),
-        Number("tau", "clipping threshold τ", defaults.clip_threshold, 1e-4, 1e4),
-        Number("steps", "training steps", defaults.steps, 1, 5000, integer=True),
-        Number("batch", "batch size", defaults.batch_size, 1, 256, integer=True),
-        Number("seed", "seed", defaults.seed, 0, 9999, integer=True),
+        Choice("opt", "optimiser", defaults.optimizer, OPTIMIZERS, engine="optimizer"),
+        Number("lr", "learning rate", defaults.lr, 0.0, 10.0, widget="box"),
+        Number("mom", "momentum (SGD only)", defaults.momentum, 0.0, 0.99, 0.01,
+               engine="momentum", live=False),
+        Choice("clip", "gradient clipping", defaults.clip, CLIPS,
+               labels={"none": "none", "norm": "norm: g ← g·min(1, τ/‖g‖)",
+                       "value": "value: gᵢ ← clamp(gᵢ, −τ, τ)"}),
+        Number("tau", "clipping threshold τ", defaults.clip_threshold, 1e-4, 1e4,
+               engine="clip_threshold", widget="box"),
+        Number("steps", "training steps", defaults.steps, 1, 5000, integer=True, live=False),
+        Number("batch", "batch size", defaults.batch_size, 1, 256, integer=True,
+               engine="batch_size", live=False),
+        Number("seed", "seed", defaults.seed, 0, 9999, integer=True, live=False),
     )
 
 
-KIND = Choice("kind", "model", "ff", ("ff", "rnn"))
+KIND = Choice("kind", "model", "ff", ("ff", "rnn"),
+              labels={"ff": "feed-forward (deep MLP)", "rnn": "recurrent (RNN / LSTM / GRU)"})
+TASK_LABELS = {"spirals": "two spirals (classes)", "regression": "2-D regression",
+               "temporal_order": "temporal order (4 classes)", "adding": "adding problem"}
 PARAMS = {
     "ff": ParamSet((
-        Choice("task", "task", FF.task, FF_TASKS),
-        Number("depth", "hidden layers", FF.depth, 1, 50, integer=True),
-        Number("width", "units per layer", FF.width, 2, 128, integer=True),
-        Choice("act", "activation σ", FF.activation, ("sigmoid", "tanh", "relu")),
-        Choice("init", "weight initialisation", FF.init, INITS),
+        Choice("task", "task", FF.task, FF_TASKS, labels=TASK_LABELS),
+        Number("depth", "hidden layers", FF.depth, 1, 50, integer=True, live=False),
+        Number("width", "units per layer", FF.width, 2, 128, integer=True, live=False),
+        Choice("act", "activation σ", FF.activation, ("sigmoid", "tanh", "relu"),
+               engine="activation"),
+        Choice("init", "weight initialisation", FF.init, INITS,
+               labels={"zeros": "zeros", "small_normal": SMALL_NORMAL,
+                       "large_normal": "large normal N(0, 1)", "xavier": "Xavier (Glorot)",
+                       "he": "He (Kaiming)", "orthogonal": "orthogonal"}),
         Choice("norm", "normalisation", FF.norm, NORMS),
-        Choice("res", "residual connections", "off", ("off", "on")),
+        Choice("res", "residual connections", "off", ("off", "on"), engine="residual",
+               labels={"off": "off", "on": "on: h ← h + σ(N(Wh + b)), layers 2…L"}),
         *training_params(FF),
     )),
     "rnn": ParamSet((
-        Choice("task", "task", RNN.task, RNN_TASKS),
-        Number("T", "sequence length T", RNN.seq_len, 10, 200, integer=True),
+        Choice("task", "task", RNN.task, RNN_TASKS, labels=TASK_LABELS),
+        Number("T", "sequence length T", RNN.seq_len, 10, 200, integer=True, engine="seq_len",
+               live=False),
         Choice("cell", "cell", RNN.cell, CELLS),
-        Number("hidden", "hidden units", RNN.hidden, 16, 128, integer=True),
-        Choice("act", "activation σ (vanilla cell only)", RNN.activation, ACTIVATIONS),
-        Choice("rinit", "recurrent initialisation", RNN.rec_init, REC_INITS),
-        Number("gain", "recurrent gain (≈ spectral radius)", RNN.rec_gain, 0.0, 3.0, 0.01),
-        Number("alpha", "Ω weight α (0 = off)", RNN.omega_alpha, 0.0, 10.0),
+        Number("hidden", "hidden units", RNN.hidden, 16, 128, integer=True, live=False),
+        Choice("act", "activation σ (vanilla cell only)", RNN.activation, ACTIVATIONS,
+               engine="activation"),
+        Choice("rinit", "recurrent initialisation", RNN.rec_init, REC_INITS, engine="rec_init",
+               labels={"orthogonal": "orthogonal × gain", "normal": "normal N(0, 1/H) × gain",
+                       "identity": "identity × gain"}),
+        Number("gain", "recurrent gain (≈ spectral radius)", RNN.rec_gain, 0.0, 3.0, 0.01,
+               engine="rec_gain", live=False),
+        Number("alpha", "Ω weight α (0 = off)", RNN.omega_alpha, 0.0, 10.0, engine="omega_alpha",
+               widget="box"),
         *training_params(RNN),
     )),
 }
-ENGINE_NAMES = {"act": "activation", "res": "residual", "opt": "optimizer", "mom": "momentum",
-                "tau": "clip_threshold", "batch": "batch_size", "T": "seq_len",
-                "rinit": "rec_init", "gain": "rec_gain", "alpha": "omega_alpha"}
-NUMBER_BOXES = {"lr", "tau", "alpha"}  # typed, not slid: they span decades
 EVALUATIONS, HISTOGRAMS = 50, 16  # per run, about: eval_every and hist_every follow steps
-LABELS = {
-    "kind": {"ff": "feed-forward (deep MLP)", "rnn": "recurrent (RNN / LSTM / GRU)"},
-    "task": {"spirals": "two spirals (classes)", "regression": "2-D regression",
-             "temporal_order": "temporal order (4 classes)", "adding": "adding problem"},
-    "init": {"zeros": "zeros", "small_normal": f"small normal N(0, {SMALL_STD:g}²)",
-             "large_normal": "large normal N(0, 1)", "xavier": "Xavier (Glorot)",
-             "he": "He (Kaiming)", "orthogonal": "orthogonal"},
-    "res": {"off": "off", "on": "on: h ← h + σ(N(Wh + b)), layers 2…L"},
-    "clip": {"none": "none", "norm": "norm: g ← g·min(1, τ/‖g‖)",
-             "value": "value: gᵢ ← clamp(gᵢ, −τ, τ)"},
-    "rinit": {"orthogonal": "orthogonal × gain", "normal": "normal N(0, 1/H) × gain",
-              "identity": "identity × gain"},
-}
 # Each preset's story; its numbers are the preset's own ({{field}} of its engine config). The
 # outcomes were measured (bench/bench_presets.py); "NaN at step 1" is also a test.
 STORY_TEMPLATES = {
@@ -141,7 +148,7 @@ def engine_config(kind: str, values: dict):
     """The engine config of valid page values; raises ValueError if the engine refuses it.
     Evaluation and histogram schedules follow the number of steps (they do not change the
     training itself: evaluation uses a fixed validation set and no randomness)."""
-    d = {ENGINE_NAMES.get(name, name): value for name, value in values.items()}
+    d = PARAMS[kind].engine_args(values)
     if kind == "ff":
         d["residual"] = d["residual"] == "on"
     steps = values["steps"]
@@ -154,7 +161,7 @@ def preset_values(name: str) -> tuple[str, dict]:
     """(kind, page values) of an engine preset."""
     config = PRESETS[name].to_dict()
     kind = config["kind"]
-    values = {p.name: config[ENGINE_NAMES.get(p.name, p.name)] for p in PARAMS[kind]}
+    values = {p.name: config[p.engine or p.name] for p in PARAMS[kind]}
     if kind == "ff":
         values["res"] = "on" if values["res"] else "off"
     return kind, values
