@@ -74,8 +74,11 @@ def _register(page: ParameterPage, view: Callable[..., PageView]) -> Callable[..
 
 
 def _sent(page: ParameterPage, f: Figure, figure: dict, trigger, look):
-    """The figure in the reader's look, or, when only traces after its fixed ones can have
-    changed, a Patch of those: the fixed ones (most of the bytes) are in the browser already."""
+    """The figure in the reader's look; nothing, when the control that moved is one it ignores;
+    or, when only traces after its fixed ones can have changed, a Patch of those: the fixed
+    ones (most of the bytes) are in the browser already."""
+    if trigger is not None and trigger in {page.control_id(name) for name in f.ignores}:
+        return no_update
     redrawn = {page.control_id(name) for name in f.redrawn_by}
     if f.fixed_traces and trigger is not None and trigger not in redrawn:
         patch = Patch()

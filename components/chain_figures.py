@@ -1,6 +1,7 @@
 """Figures for the linear-chain pages: pure functions of engine results."""
 import numpy as np
-import plotly.graph_objects as go
+from components import plot
+from components.plot import Figure
 
 from components.figures import (add_unplottable, base_figure, figure, finite_abs, mark_overflow,
                                 set_log_range, signed_log_pair)
@@ -26,13 +27,13 @@ def _gamma_text(chain: ScalarChain) -> str:
     return {0.25: "¼"}.get(GAMMA[chain.activation], f"{GAMMA[chain.activation]:g}")
 
 
-def _add_bound(fig: go.Figure, x, bound, name: str) -> None:
-    fig.add_trace(go.Scatter(x=x, y=finite_abs(bound), mode="lines", name=name,
+def _add_bound(fig: Figure, x, bound, name: str) -> None:
+    fig.add_trace(plot.Scatter(x=x, y=finite_abs(bound), mode="lines", name=name,
                              line=dict(color=BOUND_COLOR, dash="dash", width=1.5),
                              hovertemplate="layer %{x}<br>bound = %{y:.6g}<extra></extra>"))
 
 
-def scalar_activations(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+def scalar_activations(reference: ScalarChain, autograd: ScalarChain) -> Figure:
     n = reference.depth
     fig = base_figure("Activation a<sub>l</sub> per layer", "layer l", "|a<sub>l</sub>|")
     line = (AT_ONE if reference.method == "closed form" and reference.weights[0] == 1.0
@@ -46,7 +47,7 @@ def scalar_activations(reference: ScalarChain, autograd: ScalarChain) -> go.Figu
 
 
 def _factor_figure(title, ytitle, layers, reference, autograd, field, line, label, bound,
-                   bound_name) -> go.Figure:
+                   bound_name) -> Figure:
     """One per-layer quantity of the chain: the reference line, autograd's markers, the bound
     dashed, non-finite layers shaded."""
     fig = base_figure(title, "layer l", ytitle)
@@ -62,7 +63,7 @@ def _factor_figure(title, ytitle, layers, reference, autograd, field, line, labe
     return fig
 
 
-def scalar_backprop(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+def scalar_backprop(reference: ScalarChain, autograd: ScalarChain) -> Figure:
     """The backprop factor ∂a_n/∂a_l = ∏_{j>l} w·σ'(h_j): the seed's w^(n−l), against its
     bound (γ|w|)^(n−l)."""
     return _factor_figure("Backprop factor ∂a<sub>n</sub>/∂a<sub>l</sub> per layer",
@@ -71,7 +72,7 @@ def scalar_backprop(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
                           "backprop_bound", "bound (γ|w|)ⁿ⁻ˡ")
 
 
-def scalar_gradients(reference: ScalarChain, autograd: ScalarChain) -> go.Figure:
+def scalar_gradients(reference: ScalarChain, autograd: ScalarChain) -> Figure:
     """∂a_n/∂w_l = a_{l−1}·σ'(h_l)·∂a_n/∂a_l, against its bound γ|a_{l−1}|(γ|w|)^(n−l)."""
     return _factor_figure("Gradient ∂a<sub>n</sub>/∂w<sub>l</sub> per layer",
                           "|∂a<sub>n</sub>/∂w<sub>l</sub>|", np.arange(1, reference.depth + 1),
@@ -94,11 +95,11 @@ def eigen_colors(eigenvalues) -> list[str]:
     return colors
 
 
-def matrix_norms(chain: MatrixChain) -> go.Figure:
+def matrix_norms(chain: MatrixChain) -> Figure:
     n = len(chain.activations) - 1
     layers = np.arange(n + 1)
     fig = base_figure("Activation norm ‖a<sub>l</sub>‖ per layer", "layer l", "‖a<sub>l</sub>‖₂")
-    fig.add_trace(go.Scatter(x=layers, y=chain.activation_norms, mode="lines+markers",
+    fig.add_trace(plot.Scatter(x=layers, y=chain.activation_norms, mode="lines+markers",
                              name="‖aₗ‖₂", marker=dict(size=4), line=dict(color=CLOSED_FORM)))
     add_unplottable(fig, layers, chain.activation_norms, "‖aₗ‖")
     set_log_range(fig, chain.activation_norms)
@@ -107,25 +108,25 @@ def matrix_norms(chain: MatrixChain) -> go.Figure:
     return fig
 
 
-def matrix_gradients(chain: MatrixChain) -> go.Figure:
+def matrix_gradients(chain: MatrixChain) -> Figure:
     n = len(chain.activations) - 1
     rho = float(np.max(np.abs(chain.eigenvalues)))
     fig = base_figure("‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub> and ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂ per layer",
                       "layer l", "‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub>, ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂")
-    fig.add_trace(go.Scatter(x=np.arange(1, n + 1), y=chain.weight_grad_norms, mode="lines+markers",
+    fig.add_trace(plot.Scatter(x=np.arange(1, n + 1), y=chain.weight_grad_norms, mode="lines+markers",
                              marker=dict(size=4), name="‖∂aₙ/∂Wₗ‖_F"))
-    fig.add_trace(go.Scatter(x=np.arange(n + 1), y=chain.state_grad_norms, mode="lines+markers",
+    fig.add_trace(plot.Scatter(x=np.arange(n + 1), y=chain.state_grad_norms, mode="lines+markers",
                              marker=dict(size=4), name="‖∂aₙ/∂aₗ‖₂"))
     with np.errstate(over="ignore"):
         reference = rho ** (n - np.arange(n + 1.0))
-    fig.add_trace(go.Scatter(x=np.arange(n + 1), y=reference, mode="lines",
+    fig.add_trace(plot.Scatter(x=np.arange(n + 1), y=reference, mode="lines",
                              line=dict(dash="dash", color="#777"), name=f"ρ^(n−l), ρ = {rho:.3g}"))
     add_unplottable(fig, np.arange(1, n + 1), chain.weight_grad_norms, "‖∂aₙ/∂Wₗ‖_F")
     set_log_range(fig, chain.weight_grad_norms, chain.state_grad_norms)
     return fig
 
 
-def matrix_eigen_components(chain: MatrixChain, activation: str) -> go.Figure:
+def matrix_eigen_components(chain: MatrixChain, activation: str) -> Figure:
     """Measured |(V⁻¹a_l)_i| per eigen-block (solid) and, for σ = identity, where the
     prediction holds exactly, |c_i|·|λ_i|ˡ with c = V⁻¹a₀ (dashed)."""
     n = len(chain.activations) - 1
@@ -140,10 +141,10 @@ def matrix_eigen_components(chain: MatrixChain, activation: str) -> go.Figure:
         if lam.imag < -1e-12:  # the conjugate's column carries the same magnitude
             continue
         label = _block_label(lam)
-        fig.add_trace(go.Scatter(x=layers, y=chain.eigen_coordinates[:, i], mode="lines",
+        fig.add_trace(plot.Scatter(x=layers, y=chain.eigen_coordinates[:, i], mode="lines",
                                  line=dict(color=colors[i]), name=label, legendgroup=str(i)))
         if linear:
-            fig.add_trace(go.Scatter(x=layers, y=chain.eigen_prediction[:, i], mode="lines",
+            fig.add_trace(plot.Scatter(x=layers, y=chain.eigen_prediction[:, i], mode="lines",
                                      line=dict(color=colors[i], dash="dash"),
                                      name=f"{label}: |c|·|λ|ˡ", legendgroup=str(i),
                                      showlegend=False))
@@ -151,16 +152,16 @@ def matrix_eigen_components(chain: MatrixChain, activation: str) -> go.Figure:
     return fig
 
 
-def eigenvalue_plane(chain: MatrixChain) -> go.Figure:
+def eigenvalue_plane(chain: MatrixChain) -> Figure:
     theta = np.linspace(0, 2 * np.pi, 181)
     lam = chain.eigenvalues
     rho = float(np.max(np.abs(lam)))
     fig = base_figure("Eigenvalues of W", "Re λ", "Im λ", log_y=False)
-    fig.add_trace(go.Scatter(x=np.cos(theta), y=np.sin(theta), mode="lines", name="unit circle",
+    fig.add_trace(plot.Scatter(x=np.cos(theta), y=np.sin(theta), mode="lines", name="unit circle",
                              line=dict(color="#999")))
-    fig.add_trace(go.Scatter(x=rho * np.cos(theta), y=rho * np.sin(theta), mode="lines",
+    fig.add_trace(plot.Scatter(x=rho * np.cos(theta), y=rho * np.sin(theta), mode="lines",
                              name=f"spectral radius ρ = {rho:.3g}", line=dict(color="#999", dash="dot")))
-    fig.add_trace(go.Scatter(x=lam.real, y=lam.imag, mode="markers", name="λᵢ",
+    fig.add_trace(plot.Scatter(x=lam.real, y=lam.imag, mode="markers", name="λᵢ",
                              marker=dict(size=11, color=eigen_colors(lam),
                                          line=dict(width=1, color="black")),
                              hovertemplate="λ = %{x:.4g} %{y:+.4g}i<extra></extra>"))

@@ -8,7 +8,8 @@ the bytes; data on log axes stay float64 (float32 would flush tiny values to 0).
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
+from components import plot
+from components.plot import Figure
 
 from components.figures import base_figure, compact, finite_abs, log_heatmap, set_log_range
 from components.theme import CLOSED_FORM, CURRENT, OVERFLOW
@@ -22,7 +23,7 @@ METHOD_STYLE = {  # method → (colour, legend name)
 }
 
 
-def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "2d") -> go.Figure:
+def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "2d") -> Figure:
     """E(w, b) — 2-D: log10 E as a heatmap (figures.log_heatmap: colour bar in powers of
     ten); 3-D: E as a surface, the cliff as a wall — with the descent paths drawn on it."""
     start = paths[0].path[0]
@@ -32,17 +33,17 @@ def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "
     title = "Loss E(w, b): click to move the start"
     fig = base_figure(title, "w", "b", log_y=False)
     if view == "3d":
-        fig.add_trace(go.Surface(
+        fig.add_trace(plot.Surface(
             x=surface.w, y=surface.b, z=compact(surface.E), colorscale=SURFACE_SCALE,
             name="E(w, b)", colorbar=dict(title=dict(text="E"), thickness=12),
             hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>E = %{z:.3g}<extra></extra>"))
         for P in paths:
             color, name = METHOD_STYLE[P.method]
-            fig.add_trace(go.Scatter3d(
+            fig.add_trace(plot.Scatter3d(
                 x=compact(P.path[:, 0]), y=compact(P.path[:, 1]), z=compact(P.loss),
                 mode="lines+markers", name=name,
                 line=dict(color=color, width=5), marker=dict(size=2.5, color=color)))
-        fig.add_trace(go.Scatter3d(x=[start[0]], y=[start[1]], z=[paths[0].loss[0]],
+        fig.add_trace(plot.Scatter3d(x=[start[0]], y=[start[1]], z=[paths[0].loss[0]],
                                    mode="markers", name="start",
                                    marker=dict(size=6, color="white", line=dict(width=2,
                                                                                 color=CURRENT))))
@@ -55,12 +56,12 @@ def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "
     log_heatmap(fig, surface.w, surface.b, surface.E, "E (log scale)", "w", "b")
     for P in paths:
         color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=compact(P.path[:, 0]), y=compact(P.path[:, 1]), mode="lines+markers", name=name,
             line=dict(color=color, width=2), marker=dict(size=4, color=color),
             hovertemplate="step %{pointNumber}: w = %{x:.4f}, b = %{y:.4f}"
                           f"<extra>{name}</extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=[start[0]], y=[start[1]], mode="markers", name="start",
         marker=dict(symbol="star", size=15, color="white", line=dict(width=1.5, color=CURRENT)),
         hovertemplate="start w = %{x:.4f}, b = %{y:.4f}<extra></extra>"))
@@ -69,14 +70,14 @@ def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "
     return fig
 
 
-def step_norms(paths: tuple[DescentPath, ...], lr: float, threshold: float) -> go.Figure:
+def step_norms(paths: tuple[DescentPath, ...], lr: float, threshold: float) -> Figure:
     """‖θ_{k+1} − θ_k‖ per iteration: plain GD's step flies off at the wall, clipped ones stay
     at most lr·threshold."""
     fig = base_figure("Step length ‖θ<sub>k+1</sub> − θ<sub>k</sub>‖ per iteration", "iteration k",
                       "‖θ<sub>k+1</sub> − θ<sub>k</sub>‖")
     for P in paths:
         color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=np.arange(P.step_norm.size), y=compact(finite_abs(P.step_norm)),
             mode="lines+markers",
             name=name, line=dict(color=color, width=2), marker=dict(size=4, color=color),
@@ -92,27 +93,27 @@ def step_norms(paths: tuple[DescentPath, ...], lr: float, threshold: float) -> g
     return fig
 
 
-def loss_curves(paths: tuple[DescentPath, ...]) -> go.Figure:
+def loss_curves(paths: tuple[DescentPath, ...]) -> Figure:
     fig = base_figure("Loss E per iteration", "iteration k", "E(θ<sub>k</sub>)")
     for P in paths:
         color, name = METHOD_STYLE[P.method]
-        fig.add_trace(go.Scatter(x=np.arange(P.loss.size), y=compact(finite_abs(P.loss)),
+        fig.add_trace(plot.Scatter(x=np.arange(P.loss.size), y=compact(finite_abs(P.loss)),
                                  mode="lines", name=name, line=dict(color=color, width=2),
                                  hovertemplate="k = %{x}: E = %{y:.4g}" f"<extra>{name}</extra>"))
     set_log_range(fig, *[P.loss for P in paths])
     return fig
 
 
-def clip_arrows(cmp: ClipComparison) -> go.Figure:
+def clip_arrows(cmp: ClipComparison) -> Figure:
     """The raw gradient and its two clipped versions as arrows from the origin, with the
     norm ball (circle) and the value box (square) they are clipped onto."""
     thr = cmp.threshold
     fig = base_figure("∇E at the start, clipped two ways", "∂E/∂w", "∂E/∂b", log_y=False)
     angle = np.linspace(0, 2 * np.pi, 121)
-    fig.add_trace(go.Scatter(x=thr * np.cos(angle), y=thr * np.sin(angle), mode="lines",
+    fig.add_trace(plot.Scatter(x=thr * np.cos(angle), y=thr * np.sin(angle), mode="lines",
                              name="‖g‖ = threshold", line=dict(color="#999", dash="dot"),
                              hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=[-thr, thr, thr, -thr, -thr], y=[-thr, -thr, thr, thr, -thr],
+    fig.add_trace(plot.Scatter(x=[-thr, thr, thr, -thr, -thr], y=[-thr, -thr, thr, thr, -thr],
                              mode="lines", name="|gᵢ| ≤ threshold", hoverinfo="skip",
                              showlegend=False,
                              line=dict(color="#bbb", dash="dash")))
@@ -121,7 +122,7 @@ def clip_arrows(cmp: ClipComparison) -> go.Figure:
               ("by value", cmp.by_value, cmp.norm_by_value, "#2e7d32", cmp.angle_by_value))
     for label, g, norm, color, ang in arrows:
         name = f"{label}: ‖g‖ = {norm:.3g}" + ("" if ang is None else f", {ang:.1f}° from raw")
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=[0.0, float(g[0])], y=[0.0, float(g[1])], mode="lines+markers", name=name,
             line=dict(color=color, width=3 if label == "raw" else 2.5),
             marker=dict(symbol="arrow", angleref="previous", size=[0, 16], color=color),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 import numpy as np
-import plotly.graph_objects as go
+from components import plot
+from components.plot import Figure
 from plotly.colors import sample_colorscale
 
 from components.figures import base_figure, compact, finite_abs, set_log_range
@@ -24,7 +25,7 @@ CROSSING = OVERFLOW
 HYSTERESIS = {"up": AUTOGRAD, "down": "#2e7d32"}
 
 
-def add_vlines(fig: go.Figure, marks: list[dict]) -> None:
+def add_vlines(fig: Figure, marks: list[dict]) -> None:
     """Vertical lines across the plot, each {x, color, dash, text?, where?}, where is
     "top"/"bottom" and ±1 for the side of the line the label sits on. All shapes and
     labels go in one layout update (fig.add_vline costs ~5 ms apiece)."""
@@ -67,7 +68,7 @@ def current_mark(value: float) -> list[dict]:
 # ---------------------------------------------------------------- /dynamics
 
 def trajectory_fan(fan: Trajectory, thetas, current: Trajectory, param: str,
-                   value: float) -> go.Figure:
+                   value: float) -> Figure:
     """x_t for each θ in `thetas` (columns of fan.x), coloured by θ, and the current θ in black."""
     thetas = np.asarray(thetas, dtype=float)
     t = np.arange(fan.x.shape[0])
@@ -76,18 +77,18 @@ def trajectory_fan(fan: Trajectory, thetas, current: Trajectory, param: str,
     colors = sample_colorscale(FAN_SCALE, where.tolist())
     fig = base_figure(f"Trajectories x<sub>t</sub> for {len(thetas)} values of {param}",
                       "step t", "x<sub>t</sub>", log_y=False)
-    fig.add_traces([go.Scatter(
+    fig.add_traces([plot.Scatter(
         x=t, y=compact(fan.x[:, j]), mode="lines", line=dict(color=color, width=1.2),
         name=f"{param} = {theta:.6g}", showlegend=False,
         hovertemplate=f"{param} = {theta:.4g}<br>t = %{{x}}: x = %{{y:.4g}}<extra></extra>")
         for j, (theta, color) in enumerate(zip(thetas.tolist(), colors))])
-    fig.add_trace(go.Scatter(  # carries the colour bar only
+    fig.add_trace(plot.Scatter(  # carries the colour bar only
         x=[t[0]], y=[float(fan.x[0, 0])], mode="markers", showlegend=False, hoverinfo="skip",
         name="colour scale",
         marker=dict(size=0.1, opacity=0, color=[thetas.min()], cmin=thetas.min(),
                     cmax=thetas.max() if span > 0 else thetas.min() + 1, colorscale=FAN_SCALE,
                     showscale=True, colorbar=dict(title=dict(text=param), thickness=12))))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=t, y=compact(current.x[:, 0]), mode="lines", line=dict(color=CURRENT, width=3),
         name=f"current {param} = {value:.6g}",
         hovertemplate="t = %{x}: x = %{y:.6g}<extra>current</extra>"))
@@ -114,7 +115,7 @@ def cobweb_span(trajectory: Trajectory, fp: FixedPoints, w: float, b: float) -> 
 
 
 def cobweb(trajectory: Trajectory, fp: FixedPoints, w: float, b: float,
-           samples: int = 400) -> go.Figure:
+           samples: int = 400) -> Figure:
     """The map x ↦ w·σ(x) + b against the diagonal, its fixed points (filled = stable,
     open = unstable) and the cobweb (x₀,x₀) → (x₀,x₁) → (x₁,x₁) → (x₁,x₂) → …"""
     lo, hi = cobweb_span(trajectory, fp, w, b)
@@ -126,19 +127,19 @@ def cobweb(trajectory: Trajectory, fp: FixedPoints, w: float, b: float,
     path_y = np.repeat(x, 2)[1:]            # x0 x1 x1 x2 x2 …
     fig = base_figure("Cobweb: x<sub>t</sub> = w·σ(x<sub>t−1</sub>) + b", "x<sub>t−1</sub>",
                       "x<sub>t</sub>", log_y=False)
-    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="diagonal x = x",
+    fig.add_trace(plot.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="diagonal x = x",
                              line=dict(color="#999", dash="dot"), hoverinfo="skip",
                              showlegend=False))
-    fig.add_trace(go.Scatter(x=compact(xs), y=compact(fx), mode="lines", name="map w·σ(x) + b",
+    fig.add_trace(plot.Scatter(x=compact(xs), y=compact(fx), mode="lines", name="map w·σ(x) + b",
                              line=dict(color=CLOSED_FORM, width=2.5)))
-    fig.add_trace(go.Scatter(x=compact(path_x), y=compact(path_y), mode="lines",
+    fig.add_trace(plot.Scatter(x=compact(path_x), y=compact(path_y), mode="lines",
                              name="cobweb from x₀", line=dict(color=AUTOGRAD, width=1.6),
                              hovertemplate="(%{x:.4g}, %{y:.4g})<extra>cobweb</extra>"))
     roots, stable = fp.x.ravel(), fp.stable.ravel()
     slope = fp.slope.ravel()
     for name, mask, symbol in (("stable x*", stable, "circle"),
                                ("unstable x*", ~stable & ~np.isnan(roots), "circle-open")):
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=roots[mask], y=roots[mask], mode="markers", name=name, customdata=slope[mask],
             marker=dict(symbol=symbol, size=12, color=CURRENT, line=dict(width=2, color=CURRENT)),
             hovertemplate="x* = %{x:.6g}<br>w·σ'(x*) = %{customdata:.4g}<extra></extra>"))
@@ -147,11 +148,11 @@ def cobweb(trajectory: Trajectory, fp: FixedPoints, w: float, b: float,
     return fig
 
 
-def final_state(sweep: GradientSweep, lo: float, hi: float, value: float) -> go.Figure:
+def final_state(sweep: GradientSweep, lo: float, hi: float, value: float) -> Figure:
     p = sweep.param
     fig = base_figure(f"Final state x<sub>T</sub> (T = {sweep.T}) against {p}", p,
                       "x<sub>T</sub>", log_y=False)
-    fig.add_trace(go.Scatter(x=sweep.values, y=compact(sweep.x_T), mode="lines",
+    fig.add_trace(plot.Scatter(x=sweep.values, y=compact(sweep.x_T), mode="lines",
                              name="x_T", line=dict(color=CLOSED_FORM, width=2),
                              hovertemplate=f"{p} = %{{x:.6g}}<br>x_T = %{{y:.6g}}<extra></extra>"))
     add_vlines(fig, fold_marks(sweep.folds, lo, hi) + crossing_marks(sweep, lo, hi)
@@ -160,11 +161,11 @@ def final_state(sweep: GradientSweep, lo: float, hi: float, value: float) -> go.
     return fig
 
 
-def sweep_gradient(sweep: GradientSweep, lo: float, hi: float, value: float) -> go.Figure:
+def sweep_gradient(sweep: GradientSweep, lo: float, hi: float, value: float) -> Figure:
     p = sweep.param
     fig = base_figure(f"Gradient |∂x<sub>T</sub>/∂{p}| against {p}", p,
                       f"|∂x<sub>T</sub>/∂{p}|")
-    fig.add_trace(go.Scatter(x=sweep.values, y=finite_abs(np.asarray(sweep.dxT, float)),
+    fig.add_trace(plot.Scatter(x=sweep.values, y=finite_abs(np.asarray(sweep.dxT, float)),
                              mode="lines", name=f"|∂x_T/∂{p}|", line=dict(color=OVERFLOW, width=2),
                              hovertemplate=f"{p} = %{{x:.8g}}<br>|∂x_T/∂{p}| = %{{y:.4g}}"
                                            "<extra></extra>"))
@@ -183,7 +184,7 @@ def _with_neighbours(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: float) -> go.Figure:
+def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: float) -> Figure:
     """Fixed points x* against θ (stable solid, unstable dashed), x_∞ by continuation in both
     sweep directions (they differ between the folds: hysteresis), and the folds."""
     p = curve.param
@@ -193,21 +194,21 @@ def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: flo
                       log_y=False)
     for name, data, key in ((f"x∞, {p} swept up →", diagram.forward, "up"),
                             (f"x∞, {p} swept down ←", diagram.backward, "down")):
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=compact(diagram.values), y=compact(data), mode="lines", name=name,
             line=dict(color=HYSTERESIS[key], width=7 if key == "up" else 4), opacity=0.45,
             hovertemplate=f"{p} = %{{x:.5g}}<br>x∞ = %{{y:.5g}}<extra>{name}</extra>"))
     for name, mask, dash in (("stable x*", curve.stable, "solid"),
                              ("unstable x*", finite & ~curve.stable, "dash")):
         shown = _with_neighbours(mask) & finite
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=compact(np.where(shown, curve.values, np.nan)),
             y=compact(np.where(shown, curve.x, np.nan)),
             mode="lines", name=name, line=dict(color=CURRENT, dash=dash, width=2),
             hovertemplate=f"{p} = %{{x:.5g}}<br>x* = %{{y:.5g}}<extra>{name}</extra>"))
     folds = diagram.folds
     inside = (folds.values >= curve.lo) & (folds.values <= curve.hi)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=folds.values[inside], y=folds.x[inside], mode="markers", name="folds", showlegend=False,
         marker=dict(symbol="diamond", size=11, color=FOLD, line=dict(width=1, color="white")),
         hovertemplate=f"fold {p} = %{{x:.6g}}<br>x* = %{{y:.5g}}<extra></extra>"))

@@ -4,45 +4,36 @@ A log axis cannot draw 0, ±inf or NaN, and plotly silently drops such points. H
 are drawn on an invisible overlay axis instead: zeros along the bottom edge, non-finite
 values along the top edge, so nothing disappears without a mark.
 """
-from functools import lru_cache
-
 import numpy as np
-import plotly.graph_objects as go
 
+from components import plot
+from components.plot import Figure
 from components.theme import AUTOGRAD, CLOSED_FORM, OVERFLOW, template_name
 
 SIGN_SYMBOLS = np.array(["triangle-down", "triangle-up"])  # index by value > 0
 
 
-@lru_cache(maxsize=256)
-def _blank(xtitle: str, ytitle: str, log_y: bool) -> go.Figure:
-    fig = go.Figure(layout=dict(
-        template=template_name(), title=dict(x=0.01, xanchor="left", y=0.98, yanchor="top"),
+def base_figure(title: str, xtitle: str, ytitle: str, log_y: bool = True) -> Figure:
+    """A themed, empty figure: log y axis by default, plus the invisible overlay axis y2
+    that `add_unplottable` draws on, in the default look (the app gives it the reader's look
+    last: components.theme.with_look)."""
+    return Figure(layout=dict(
+        template=template_name(), title=dict(text=title, x=0.01, xanchor="left", y=0.98,
+                                             yanchor="top"),
         xaxis_title=xtitle, yaxis_title=ytitle, uirevision="keep",
         yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True),
         **({"yaxis": dict(title=ytitle, type="log", exponentformat="power")} if log_y else {}),
     ))
-    return fig
-
-
-def base_figure(title: str, xtitle: str, ytitle: str, log_y: bool = True) -> go.Figure:
-    """A themed, empty figure: log y axis by default, plus the invisible overlay axis y2
-    that `add_unplottable` draws on, in the default look (the app gives it the reader's look
-    last: components.theme.with_look). Copied from a cached blank: applying the template
-    costs ~5 ms a figure, copying ~1 ms (pages draw several figures per slider step)."""
-    fig = go.Figure(_blank(xtitle, ytitle, log_y))
-    fig.layout.title.text = title
-    return fig
 
 
 def figure(title: str, xtitle: str, ytitle: str, T: int, notes=(), log_y: bool = True,
-           legend_right: bool = False) -> go.Figure:
+           legend_right: bool = False) -> Figure:
     """base_figure with the page's notes (what was thinned) as a subtitle, y tick labels
     like 10⁻²⁴ given the room they need, whole-step ticks on a short x axis (0..T), and
     optionally the legend in a column on the right (a long legend above the plot would
     wrap into the title)."""
     fig = base_figure(title, xtitle, ytitle, log_y=log_y)
-    layout = {}  # one update: each plotly update costs ~1 ms
+    layout = {}
     if T <= 5:  # plotly would tick steps 0, 0.2, 0.4, …
         layout["xaxis_dtick"] = 1
     if legend_right:
@@ -58,7 +49,7 @@ def portable(value):
     """Figures as plotly JSON (numpy arrays as base64 typed arrays), in tuples, dicts and a
     PageView's figures too: cheap to pickle for Redis, to store and to serialise on every hit."""
     import dataclasses
-    if isinstance(value, go.Figure):
+    if isinstance(value, Figure):
         return value.to_plotly_json()
     if isinstance(value, tuple):
         return tuple(portable(v) for v in value)
@@ -79,7 +70,7 @@ def figures_json(figures) -> str:
                       separators=(",", ":"))
 
 
-def add_note(fig: go.Figure, text: str) -> go.Figure:
+def add_note(fig: Figure, text: str) -> Figure:
     """Say in the plot why it holds no data, instead of showing an empty frame."""
     fig.update_layout(
         xaxis_visible=False, yaxis_visible=False,
@@ -88,7 +79,7 @@ def add_note(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def set_log_range(fig: go.Figure, *arrays) -> None:
+def set_log_range(fig: Figure, *arrays) -> None:
     """Fix the log axis to the data's decades, at least two wide: plotly's autorange
     on near-constant data zooms into rounding noise."""
     values = np.abs(np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays]))
@@ -109,37 +100,37 @@ def finite_abs(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def add_unplottable(fig: go.Figure, x, values, label: str, xname: str = "layer") -> None:
+def add_unplottable(fig: Figure, x, values, label: str, xname: str = "layer") -> None:
     """Mark zeros (bottom edge) and inf/NaN (top edge) that the log axis cannot show."""
     x, values = np.asarray(x), np.asarray(values)
     zero = values == 0
     bad = ~np.isfinite(values)
     if zero.any():
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=x[zero], y=np.full(zero.sum(), 0.03), yaxis="y2", mode="markers",
             name=f"{label} = 0 exactly",
             marker=dict(symbol="circle-open", size=7, color="#555", line=dict(width=1.5)),
             hovertemplate=f"{xname} %{{x}}: exactly 0<extra></extra>"))
     if bad.any():
         text = np.where(np.isnan(values[bad]), "NaN", np.where(values[bad] > 0, "+inf", "−inf"))
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=x[bad], y=np.full(bad.sum(), 0.97), yaxis="y2", mode="markers",
             name=f"{label} overflowed", marker=dict(symbol="x", size=8, color=OVERFLOW),
             customdata=text, hovertemplate=f"{xname} %{{x}}: %{{customdata}}<extra></extra>"))
 
 
-def signed_log_pair(fig: go.Figure, x, closed, measured, label: str,
+def signed_log_pair(fig: Figure, x, closed, measured, label: str,
                     closed_name: str = "closed form", measured_name: str = "autograd") -> None:
     """|value| of a closed form (line) and its autograd twin (markers, ▲ > 0, ▼ < 0)."""
     closed, measured = np.asarray(closed, float), np.asarray(measured, float)
     size = 8 if len(measured) <= 60 else 5  # dense markers would hide the line
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=x, y=finite_abs(measured), mode="markers", name=f"{measured_name} (▲ +, ▼ −)",
         marker=dict(symbol=SIGN_SYMBOLS[(measured > 0).astype(int)].tolist(), size=size,
                     color=AUTOGRAD),
         customdata=measured,
         hovertemplate=f"layer %{{x}}<br>{label} = %{{customdata:.6g}}<extra>{measured_name}</extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=x, y=finite_abs(closed), mode="lines", name=f"{closed_name}",
         line=dict(width=2, color=CLOSED_FORM), customdata=closed,
         hovertemplate=f"layer %{{x}}<br>{label} = %{{customdata:.6g}}<extra>{closed_name}</extra>"))
@@ -157,7 +148,7 @@ def compact(values) -> np.ndarray:
     return a.astype(np.float32)
 
 
-def mark_overflow(fig: go.Figure, start, end, text: str) -> None:
+def mark_overflow(fig: Figure, start, end, text: str) -> None:
     """Shade the layers from `start` on, where values are no longer finite."""
     if start is None:
         return
@@ -177,7 +168,7 @@ def decade_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[int], l
     return ticks, [f"10<sup>{t}</sup>" for t in ticks]
 
 
-def log_heatmap(fig: go.Figure, x, y, values, label: str, xname: str, yname: str) -> None:
+def log_heatmap(fig: Figure, x, y, values, label: str, xname: str, yname: str) -> None:
     """values[i, j] at (x[j], y[i]) on a log colour scale. Plotted is log10|v| as float32
     (half the bytes of float64; it still resolves 10⁻⁷ of a decade and, unlike float32
     values themselves, the whole float64 range); the colour bar is labelled in powers of
@@ -192,7 +183,7 @@ def log_heatmap(fig: go.Figure, x, y, values, label: str, xname: str, yname: str
     if hi - lo < 1:  # near-constant: a decade around it, so the colour bar stays readable
         lo, hi = (lo + hi) / 2 - 0.5, (lo + hi) / 2 + 0.5
     ticks, text = decade_ticks(lo, hi)
-    fig.add_trace(go.Heatmap(
+    fig.add_trace(plot.Heatmap(
         x=np.asarray(x), y=np.asarray(y), z=z, zmin=lo, zmax=hi, colorscale="Viridis",
         colorbar=dict(title=dict(text=label, side="right"), tickvals=ticks, ticktext=text,
                       thickness=14),

@@ -31,13 +31,16 @@ class Figure:
     """One figure of a page: `name` (its id is page-name), its height, and whether it spans
     the whole figure grid. `fixed_traces` leading traces that only `redrawn_by` controls change
     (the cliff's 120×120 surface) are not sent again when another control moves: the browser
-    gets a Patch of the other traces."""
+    gets a Patch of the other traces. A figure that does not depend on the parameters in
+    `ignores` (the RNN's Jacobian plots on which cells are compared) is not sent at all when
+    one of them moves: the browser keeps it and does not repaint it."""
 
     name: str
     height: int = 380
     wide: bool = False
     fixed_traces: int = 0
     redrawn_by: tuple[str, ...] = ()
+    ignores: tuple[str, ...] = ()
 
 
 class Control:

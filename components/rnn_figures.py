@@ -10,7 +10,8 @@ the contribution heatmap once T > MAX_HEATMAP_STEPS; the singular-value and
 eigen-component plots show at most MAX_LINES of the d curves, spread from first to last.
 """
 import numpy as np
-import plotly.graph_objects as go
+from components import plot
+from components.plot import Figure
 
 from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
                                 mark_overflow, set_log_range)
@@ -38,19 +39,19 @@ def sub(n: int) -> str:
     return str(n).translate(SUBSCRIPTS)
 
 
-def jacobian_norms(r: BPTTResult) -> go.Figure:
+def jacobian_norms(r: BPTTResult) -> Figure:
     """(a) ‖∂h_T/∂h_k‖₂ by lag against the bound (γ‖W‖₂)^(T−k)."""
     T = len(r.jacobian_norms) - 1
     lags = steps_shown(T, MAX_LINE_STEPS)
     fig = figure("‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂ and its bound (γ‖W<sub>h</sub>‖₂)<sup>T−k</sup>",
                  LAG_AXIS, f"‖∂h<sub>{T}</sub>/∂h<sub>k</sub>‖₂", T, [thinning_note(lags)])
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=lags, y=finite_abs(r.bound[lags]), mode="lines",
         name=f"bound (γ‖W_h‖₂)^(T−k) = ({r.gamma:g}·{r.w_norm:.4g})^(T−k)",
         line=dict(color=BOUND_COLOR, dash="dash"),
         hovertemplate=f"T−k = %{{x}}<br>{r.bound_factor:.4g}<sup>T−k</sup> = %{{y:.4g}}"
                       "<extra>bound</extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=lags, y=finite_abs(r.jacobian_norms[lags]),
         mode="lines+markers" if len(lags) <= 60 else "lines",
         name=MEASURED, marker=dict(size=5), line=dict(color=CLOSED_FORM, width=2),
@@ -61,7 +62,7 @@ def jacobian_norms(r: BPTTResult) -> go.Figure:
     return fig
 
 
-def contribution_heatmap(r: BPTTResult) -> go.Figure:
+def contribution_heatmap(r: BPTTResult) -> Figure:
     """(b) ‖∂J_t/∂h_k‖ over (k, t), log colour scale; the triangle k > t is blank."""
     T = len(r.contribution_map) - 1
     steps = steps_shown(T, MAX_HEATMAP_STEPS)
@@ -74,7 +75,7 @@ def contribution_heatmap(r: BPTTResult) -> go.Figure:
     return fig
 
 
-def singular_value_plot(r: BPTTResult) -> go.Figure:
+def singular_value_plot(r: BPTTResult) -> Figure:
     """(c) Singular values of ∂h_T/∂h_k by lag: how many directions survive."""
     T, d = len(r.singular_values) - 1, r.singular_values.shape[1]
     lags, shown = steps_shown(T, MAX_LINE_STEPS), spread(d, MAX_LINES)
@@ -82,7 +83,7 @@ def singular_value_plot(r: BPTTResult) -> go.Figure:
                  "singular value s<sub>i</sub>",
                  T, [f"{len(shown)} of {d} shown" if len(shown) < d else "", thinning_note(lags)])
     for n, i in enumerate(shown):
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=lags, y=finite_abs(r.singular_values[lags, i]), mode="lines",
             name=f"s{sub(i + 1)}",
             line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
@@ -92,7 +93,7 @@ def singular_value_plot(r: BPTTResult) -> go.Figure:
     return fig
 
 
-def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
+def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> Figure:
     """(d) ‖∂L/∂h_k‖, L = u·h_T, by step k for each selected cell."""
     steps = steps_shown(T, MAX_LINE_STEPS)
     notes = [thinning_note(steps), "LSTM: with c<sub>k</sub> held fixed" if "lstm" in flow else ""]
@@ -102,7 +103,7 @@ def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
         return add_note(fig, "Tick at least one cell to compare.")
     for cell, curve in flow.items():
         label = CELL_LABELS[cell]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=steps, y=finite_abs(curve[steps]), mode="lines", name=label, legendgroup=cell,
             line=dict(color=CELL_COLORS[cell], width=2),
             hovertemplate=f"k = %{{x}}<br>‖∂L/∂h_k‖ = %{{y:.4g}}<extra>{label}</extra>"))
@@ -111,7 +112,7 @@ def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> go.Figure:
     return fig
 
 
-def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> go.Figure:
+def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> Figure:
     """(e) σ = identity: the components |c_i λ_i^l| of (Wᵀ)^l u by lag l, and the norm
     `total` = ‖(Wᵀ)^l u‖ = ‖∂J_T/∂h_{T−l}‖; for any other σ, a note instead."""
     T = len(total) - 1
@@ -132,13 +133,13 @@ def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> go.Figur
         lam = modes.eigenvalues[i]
         text = (f"{lam.real:.2g}" if abs(lam.imag) < 1e-12
                 else f"{lam.real:.2g} ± {abs(lam.imag):.2g}i")
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=lags, y=finite_abs(modes.magnitudes[lags, i]), mode="lines",
             name=f"λ{sub(i + 1)} = {text}",
             line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
             hovertemplate=f"T−k = %{{x}}<br>|c λ<sup>T−k</sup>| = %{{y:.4g}}"
                           f"<extra>λ = {text}</extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=lags, y=finite_abs(total[lags]), mode="lines", name=TOTAL,
         line=dict(color="black", dash="dot"),
         hovertemplate="T−k = %{x}<br>‖(Wᵀ)<sup>T−k</sup>u‖ = %{y:.4g}<extra></extra>"))

@@ -60,7 +60,11 @@ _TEMPLATE_JSON: dict[str, dict] = {}
 
 def template_json(dark: bool, present: bool) -> dict:
     """The look's plotly template as JSON (a figure's layout.template)."""
-    name = template_name(dark, present)
+    return template_json_named(template_name(dark, present))
+
+
+def template_json_named(name: str) -> dict:
+    """A registered plotly template as JSON, by name."""
     if name not in _TEMPLATE_JSON:
         _TEMPLATE_JSON[name] = pio.templates[name].to_plotly_json()
     return _TEMPLATE_JSON[name]

@@ -10,8 +10,8 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from components import plot
+from components.plot import Figure
 
 from components.figures import (add_note, add_unplottable, base_figure, compact, decade_ticks,
                                 figure, finite_abs, log_heatmap, mark_overflow, set_log_range)
@@ -40,7 +40,7 @@ def _x_end(snap: dict) -> int:
 
 
 def _figure(title: str, ytitle: str, snap: dict, notes=(), log_y: bool = True,
-            legend_right: bool = False) -> go.Figure:
+            legend_right: bool = False) -> Figure:
     """rnn_figures.figure over the run's steps (_x_end)."""
     end = _x_end(snap)
     fig = figure(title, STEP_AXIS, ytitle, end, notes, log_y=log_y, legend_right=legend_right)
@@ -48,10 +48,10 @@ def _figure(title: str, ytitle: str, snap: dict, notes=(), log_y: bool = True,
     return fig
 
 
-def _level(fig: go.Figure, snap: dict, y: float, name: str, color: str) -> None:
+def _level(fig: Figure, snap: dict, y: float, name: str, color: str) -> None:
     """A dashed horizontal line across the run, as a trace (a shape's y on a log axis is
     easy to get wrong, and a trace has a legend entry)."""
-    fig.add_trace(go.Scatter(x=[0, max(_x_end(snap) - 1, 1)], y=[y, y], mode="lines", name=name,
+    fig.add_trace(plot.Scatter(x=[0, max(_x_end(snap) - 1, 1)], y=[y, y], mode="lines", name=name,
                              line=dict(color=color, dash="dash", width=1.5), hoverinfo="skip"))
 
 
@@ -64,7 +64,7 @@ PRESS_START = "Press Start to train."
 WAITING = "The plots fill in as the run's first steps arrive."
 
 
-def empty_figure(title: str, text: str = PRESS_START) -> go.Figure:
+def empty_figure(title: str, text: str = PRESS_START) -> Figure:
     return add_note(base_figure(title, STEP_AXIS, "", log_y=False), text)
 
 
@@ -73,7 +73,7 @@ def _thinned(snap: dict, key: str = "cols") -> str:
     return thinning_note(cols[:-1] if len(cols) > 2 else cols)  # the newest is off-stride
 
 
-def _overflow(fig: go.Figure, snap: dict) -> None:
+def _overflow(fig: Figure, snap: dict) -> None:
     bad = snap.get("nonfinite")
     if bad:
         mark_overflow(fig, bad["step"], bad["step"], f"inf/NaN at step {bad['step']}")
@@ -86,7 +86,7 @@ def _steps(snap: dict, key: str = "cols") -> np.ndarray:
 LOSS_TITLE = "Training loss: run and LR = 0 twin"
 
 
-def loss_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
+def loss_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     """Training loss of the run and of the LR = 0 twin (log y), and Ω when it is on."""
     if not snap:
         return empty_figure(LOSS_TITLE, empty)
@@ -98,7 +98,7 @@ def loss_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     if snap["omega"] is not None:
         series.append(("Ω (regulariser, unweighted)", snap["omega"], OMEGA_COLOR, "dot"))
     for name, values, color, dash in series:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=x, y=compact(finite_abs(as_array(values))), mode=_mode(snap), name=name,
             line=dict(color=color, dash=dash, width=2), marker=dict(size=5),
             hovertemplate=f"step %{{x}}<br>{name}: %{{y:.4g}}<extra></extra>"))
@@ -108,7 +108,7 @@ def loss_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     return fig
 
 
-def metric_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
+def metric_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     """Validation accuracy (or MSE, log y) of the run and its twin, chance dashed."""
     if not snap:
         return empty_figure("Does it learn? Validation vs chance", empty)
@@ -121,7 +121,7 @@ def metric_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
                                       ("LR = 0 twin", snap["twin_val_metric"], TWIN_COLOR,
                                        "dash")):
         y = as_array(values)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=x, y=y if accuracy else finite_abs(y), mode="lines+markers", name=name,
             line=dict(color=color, dash=dash, width=2), marker=dict(size=4),
             hovertemplate=f"after %{{x}} updates<br>{label}: %{{y:.4g}}<extra>{name}</extra>"))
@@ -137,7 +137,7 @@ def metric_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     return fig
 
 
-def heatmap_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
+def heatmap_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     """‖∂E/∂h_l‖ (FF) or ‖∂E/∂x_t‖ (RNN) over rows × training steps, log colour."""
     rnn = bool(snap) and snap["kind"] == "rnn"
     sym = "‖∂E/∂x<sub>t</sub>‖" if rnn else "‖∂E/∂h<sub>l</sub>‖"
@@ -159,24 +159,24 @@ def heatmap_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     return fig
 
 
-def _group_lines(fig: go.Figure, snap: dict, key: str) -> list:
+def _group_lines(fig: Figure, snap: dict, key: str) -> list:
     x, arrays = _steps(snap), []
     for n, (g, values) in enumerate(zip(snap["line_groups"], snap[key])):
         name = snap["group_names"][g]
         y = as_array(values)
         arrays.append(y)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=x, y=compact(finite_abs(y)), mode=_mode(snap), name=name, legendgroup=name,
             line=dict(color=SERIES[(n + 1) % len(SERIES)], width=1.5), marker=dict(size=4),
             hovertemplate=f"step %{{x}}<br>{name}: %{{y:.4g}}<extra></extra>"))
         first = len(fig.data)
         add_unplottable(fig, x, y, name, xname="step")
         for trace in fig.data[first:]:  # the banner and the shading already say "overflowed"
-            trace.update(legendgroup=name, showlegend=trace.name.endswith("= 0 exactly"))
+            trace.update(legendgroup=name, showlegend=trace["name"].endswith("= 0 exactly"))
     return arrays
 
 
-def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
+def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     """‖∂E/∂W‖_F per weight group and the total ‖∂E/∂θ‖ (log y), with the clipping threshold."""
     title = "Gradient norm per weight group (before clipping)"
     if not snap:
@@ -189,7 +189,7 @@ def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
                   legend_right=True)
     arrays = _group_lines(fig, snap, "grad_norms")
     total = as_array(snap["grad_total"])
-    fig.add_trace(go.Scatter(
+    fig.add_trace(plot.Scatter(
         x=_steps(snap), y=compact(finite_abs(total)), mode=_mode(snap),
         name="all parameters ‖∂E/∂θ‖" if loss == "E" else "all parameters ‖∂(E + αΩ)/∂θ‖",
         line=dict(color="black", width=2.5), marker=dict(size=5),
@@ -202,7 +202,7 @@ def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
     return fig
 
 
-def weight_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figure:
+def weight_lines_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     """‖W‖_F per weight group (log y); for an RNN also the spectral norm ‖W_rec‖₂."""
     title = "Weight norm ‖W‖<sub>F</sub> per group (before each update)"
     if not snap:
@@ -212,7 +212,7 @@ def weight_lines_figure(snap: dict | None, empty: str = PRESS_START) -> go.Figur
     if snap["rec_norm"] is not None:
         rec = as_array(snap["rec_norm"])
         arrays.append(rec)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=_steps(snap), y=compact(finite_abs(rec)), mode=_mode(snap), marker=dict(size=5),
             name="‖W_rec‖₂ (LSTM/GRU: gates stacked)", line=dict(color="black", width=2.5, dash="dot"),
             hovertemplate="step %{x}<br>‖W_rec‖₂: %{y:.4g}<extra></extra>"))
@@ -228,7 +228,7 @@ def _centres(edges: np.ndarray) -> np.ndarray:
     return ((edges[:-1] + edges[1:]) / 2).astype(np.float32)
 
 
-def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -> go.Figure:
+def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -> Figure:
     """Per-row histograms at one step as two heatmaps, rows × bins: h (left) and
     log10|∂E/∂h| (right). The colour is the count, on one log scale for both (every row
     holds as many values); empty bins are blank. pick = pick_hist(...)."""
@@ -239,7 +239,7 @@ def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -
                             else "Press Start to train; the histograms follow the run.")
     rows = np.asarray(pick["rows"]) + 1
     ytitle, yname = row_axis(kind)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+    fig = plot.subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=("activations h", "gradients log<sub>10</sub>|∂E/∂h|"))
     top = 1.0
     for axis, counts, edges, xname in (("", pick["act"], HIST_ACT_EDGES, "h"),
@@ -263,7 +263,7 @@ def hist_figure(pick: dict | None, kind: str = "ff", empty: str = PRESS_START) -
     return fig
 
 
-def figures(snap: dict | None, empty: str = PRESS_START) -> list[go.Figure]:
+def figures(snap: dict | None, empty: str = PRESS_START) -> list[Figure]:
     """The page's figures, in page order, from one snapshot (without one: empty, saying
     `empty`); the histograms at its newest recorded step."""
     hist = snap["hist"] if snap else None

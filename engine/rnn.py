@@ -155,28 +155,32 @@ def jacobian_chain(preact: np.ndarray, W: np.ndarray, act: str, t: int | None = 
 
 
 def contribution_map(preact: np.ndarray, W: np.ndarray, act: str,
-                     readout: np.ndarray) -> np.ndarray:
+                     readout: np.ndarray, rows=None) -> np.ndarray:
     """C[t, k] = ‖∂J_t/∂h_k‖ with J_t = u·h_t, shape (T+1, T+1) indexed by true steps.
 
     Defined for 1 ≤ t ≤ T and 0 ≤ k ≤ t; NaN elsewhere (k > t, and row t = 0 because there
-    is no J_0), so a heatmap leaves those cells blank.
+    is no J_0), so a heatmap leaves those cells blank. `rows` (steps t, default all) limits
+    the work to the rows that will be looked at; the others stay NaN. Row T always is.
 
     ∂J_t/∂h_k = u·∂h_t/∂h_k. All t travel back together: the stack G[t] = ∂J_t/∂h_{k+1}
-    steps to k with one (T−k, d)@(d, d) matmul, G[t] ← G[t]·diag(σ'(a_{k+1})) W, and at
-    k = t the row G[t] = u is born.
+    steps to k with one (rows alive, d)@(d, d) matmul, G[t] ← G[t]·diag(σ'(a_{k+1})) W, and
+    at k = t the row G[t] = u is born.
     """
     T, d = preact.shape
+    steps = np.arange(T + 1) if rows is None else np.union1d(np.asarray(rows, dtype=int), [T])
+    steps = steps[(steps >= 1) & (steps <= T)]
     slopes = sigma_prime(act, preact)
-    G = np.zeros((T + 1, d))
+    G = np.zeros((len(steps), d))  # row i: ∂J_{steps[i]}/∂h_{k+1}
     C = np.full((T + 1, T + 1), np.nan)
+    born = len(steps)  # rows born[:] are alive (t ≥ k); steps ascend
     with np.errstate(all="ignore"):
         for k in range(T, -1, -1):
             if k < T:  # only rows t > k are alive; untouched rows stay exactly zero
-                G[k + 1:] = (G[k + 1:] * slopes[k]) @ W
-            if k >= 1:
-                G[k] = readout
-            lo = max(k, 1)
-            C[lo:, k] = norms(G[lo:])
+                G[born:] = (G[born:] * slopes[k]) @ W
+            while born > 0 and steps[born - 1] >= max(k, 1):
+                born -= 1
+                G[born] = readout
+            C[steps[born:], k] = norms(G[born:])
     return C
 
 
@@ -229,8 +233,9 @@ class BPTTResult:
 
 
 def bptt(act: str, d: int, T: int, init: str, scale: float, seed: int,
-         inputs: str = "random", h0: str = "random") -> BPTTResult:
-    """Run the vanilla RNN and measure how gradients travel back through it."""
+         inputs: str = "random", h0: str = "random", map_rows=None) -> BPTTResult:
+    """Run the vanilla RNN and measure how gradients travel back through it (the contribution
+    map only in rows `map_rows`, if given: see contribution_map)."""
     s = rnn_setup(d, T, init, scale, seed, inputs, h0)
     drive = s.inputs @ s.W_x.T
     hidden, preact = run_rnn(s.W, drive, s.h0, act)
@@ -247,7 +252,7 @@ def bptt(act: str, d: int, T: int, init: str, scale: float, seed: int,
         jacobian_norms=jacobian_norms, singular_values=svals, bound=bound,
         gamma=GAMMA[act], w_norm=w_norm,
         spectral_radius=float(np.max(np.abs(np.linalg.eigvals(s.W)))),
-        contribution_map=contribution_map(preact, s.W, act, s.readout),
+        contribution_map=contribution_map(preact, s.W, act, s.readout, map_rows),
         rate=rate, regime=regime(rate, REGIME_BAND),
         bound_factor=GAMMA[act] * w_norm, bound_regime=regime(GAMMA[act] * w_norm, REGIME_BAND),
         first_nonfinite_step=first_nonfinite(hidden),

@@ -32,6 +32,7 @@ from pathlib import Path
 import dash
 from dash import dcc, html, register_page
 
+from app.cache import cached
 from app.parameter_page import serve
 from components import rnn_figures
 from components.controls import slider
@@ -39,6 +40,7 @@ from components.page import Figure, PageView, ParamControl, ParameterPage, Reset
 from components.params import Choice, ChoiceList, Number, ParamSet
 from components.status import overflowed, regime_badge
 from components.text import fmt
+from components.thinning import steps_shown
 from engine.cells import ATTENTION_VALUE_SCALE, CELLS, RESIDUAL_ALPHA, gradient_flow
 from engine.rnn import INITS, PRESETS, bptt, gradient_modes
 
@@ -129,9 +131,10 @@ def preset_links(values):
 
 PAGE = ParameterPage(
     name="rnn", title="RNN through time: the same matrix at every step", params=PARAMS,
-    figures=(Figure("norms"), Figure("heatmap"),
+    # only the remedies plot compares cells: ticking one redraws nothing else
+    figures=(Figure("norms", ignores=("cells",)), Figure("heatmap", ignores=("cells",)),
              Figure("flow", height=420, wide=True),  # a long x axis, a long legend
-             Figure("singular"), Figure("modes")),
+             Figure("singular", ignores=("cells",)), Figure("modes", ignores=("cells",))),
     intro=HERE / "rnn.md", equations=HERE / "rnn_equations.md", prose=PROSE,
     panel=(Static(preset_links), "act", "d", "T", "init", RhoSlider("rho"), "seed", "inputs",
            "h0", "cells"),
@@ -172,19 +175,34 @@ def overflow_notices(r, T: int) -> list[str]:
     return out
 
 
-@serve(PAGE)
-def view(**values) -> PageView:
-    """The five figures, the regime badge and any overflow notice for validated values."""
-    args, T = PARAMS.engine_args(values), values["T"]
-    cells = args.pop("cells")
-    r = bptt(**args)
-    flow = gradient_flow(cells, **args)
-    modes = gradient_modes(r.W, r.readout, T) if values["act"] == "identity" else None
+@cached
+def anatomy(**args) -> PageView:
+    """The vanilla RNN's figures, badge and notices: everything but the remedies plot, so a
+    change of the compared cells reuses them (cached apart)."""
+    T = args["T"]
+    r = bptt(**args, map_rows=steps_shown(T, rnn_figures.MAX_HEATMAP_STEPS))
+    modes = gradient_modes(r.W, r.readout, T) if args["act"] == "identity" else None
     return PageView(
         figures={"norms": rnn_figures.jacobian_norms(r),
                  "heatmap": rnn_figures.contribution_heatmap(r),
                  "singular": rnn_figures.singular_value_plot(r),
-                 "flow": rnn_figures.gradient_flow_plot(flow, T),
                  "modes": rnn_figures.eigen_modes_plot(modes, r.contribution_map[T, ::-1])},
         explained=[regime_badge(PAGE.name, r.regime, summary(r, T))],
         overflow=overflow_notices(r, T))
+
+
+@cached
+def flow_curve(cell: str, **args):
+    """One cell's ‖∂L/∂h_k‖ (cached per cell: ticking a cell computes that cell only)."""
+    return gradient_flow((cell,), **args)[cell]
+
+
+@serve(PAGE)
+def view(**values) -> PageView:
+    """The five figures, the regime badge and any overflow notice for validated values."""
+    args = PARAMS.engine_args(values)
+    cells = args.pop("cells")
+    drawn = anatomy(**args)
+    flow = {cell: flow_curve(cell, **args) for cell in cells}
+    return replace(drawn, figures={
+        **drawn.figures, "flow": rnn_figures.gradient_flow_plot(flow, values["T"])})

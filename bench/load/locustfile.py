@@ -15,6 +15,10 @@ rules for connections the server closed, and the only resend a browser makes). I
 3. now and then (on average every --nav-every moves) open another preset page: the
    lecturer moves on.
 
+With --explore (the explorer hall) a move sets the slider to a fresh value of the user's own in
+its whole range (scenarios.EXPLORE), so no two users ask the same question and every move is
+computed: the cold path under load. Pages without explorer sliders (/train) are only opened.
+
 Every request is recorded (wall-clock start, name, ms, status, error, resent, question,
 bytes) in --records for the runner, which computes the percentiles itself; locust's own
 statistics see the same requests through its request event. A failure is an HTTP status other
@@ -57,6 +61,8 @@ def _arguments(parser):
                         help="mean number of moves before a user opens another page")
     parser.add_argument("--assets", action="store_true",
                         help="also fetch scripts and styles on a user's first page")
+    parser.add_argument("--explore", action="store_true",
+                        help="explorer hall: every move goes to a value of the user's own")
 
 
 @events.init.add_listener
@@ -77,6 +83,11 @@ def question(body: dict) -> int:
     return zlib.crc32(json.dumps(body["inputs"], sort_keys=True).encode())
 
 
+def fresh_value(low, high, integer: bool):
+    """A value in [low, high] that no other user is likely to ask for (explorer hall)."""
+    return random.randint(low, high) if integer else round(random.uniform(low, high), 4)
+
+
 class Student(User):
     def on_start(self):
         options = self.environment.parsed_options
@@ -85,6 +96,7 @@ class Student(User):
         self.browser = Browser(address.hostname, address.port or 80)
         BROWSERS.append(self.browser)
         self.pacing, self.nav_every, self.assets = options.pacing, options.nav_every, options.assets
+        self.explore = options.explore
         self.scenario = self.state = None
         self.task_started = time.monotonic()
         self.open(random.choices(SCENARIOS, [s["weight"] for s in SCENARIOS])[0])
@@ -141,7 +153,7 @@ class Student(User):
     @task
     def act(self):
         self.task_started = time.monotonic()
-        sliders = self.scenario["sliders"]
+        sliders = self.scenario["explore"] if self.explore else self.scenario["sliders"]
         if not sliders or random.random() < 1 / self.nav_every:
             others = [s for s in SCENARIOS if s is not self.scenario]
             self.open(random.choices(others, [s["weight"] for s in others])[0])
@@ -150,7 +162,8 @@ class Student(User):
         self.state = json.loads(json.dumps(self.state))
         for item in self.state["inputs"]:
             if item["id"] == slider:
-                item["value"] = random.choice(sliders[slider])
+                item["value"] = fresh_value(*sliders[slider]) if self.explore else \
+                    random.choice(sliders[slider])
         self.state["changedPropIds"] = [f"{slider}.value"]
         self.send(f"POST move {self.scenario['page']}", "POST", "/_dash-update-component",
                   self.state, referer=self.scenario["url"])

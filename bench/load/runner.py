@@ -4,6 +4,7 @@ own configuration, on loopback.
     python -m bench.load                          # 50, 150, 300 users × 60 s, then 300 + a kill
     python -m bench.load --cache off,lru,redis    # the same for each cache mode
     python -m bench.load --users 50 --duration 20 --kill-users 0
+    python -m bench.load --explore --kill-users 0  # the explorer hall: no two moves alike
 
 The scenario (bench/load/locustfile.py): each user opens a page from a preset link (the page,
 /_dash-layout, /_dash-dependencies, the page router's render and the page callback's initial
@@ -227,7 +228,8 @@ def run_locust(args, scenarios_path: Path, run_dir: Path, server: Server, users:
                "--stop-timeout", "30", "--host", server.url, "--only-summary",
                "--loglevel", "INFO", "--scenarios", str(scenarios_path),
                "--records", str(records_path), "--pacing", str(args.pacing),
-               "--nav-every", str(args.nav_every), *(["--assets"] if args.assets else [])]
+               "--nav-every", str(args.nav_every), *(["--assets"] if args.assets else []),
+               *(["--explore"] if args.explore else [])]
     log = open(run_dir / "locust.log", "wb")  # noqa: SIM115  closed below
     proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -392,8 +394,10 @@ def kill_lines(r: dict) -> list[str]:
 
 
 def report(results: list[dict], args) -> str:
-    lines = [(f"Load: {args.duration} s per run, users arrive over {args.spawn} s, one slider move "
-             f"per {args.pacing} s per user, {os.cpu_count()} cores shared with the load "
+    hall = ("explorer hall: every move to a value of the user's own (no cache hits)"
+            if getattr(args, "explore", False) else "preset hall: a few values per slider")
+    lines = [(f"Load ({hall}): {args.duration} s per run, users arrive over {args.spawn} s, one "
+             f"slider move per {args.pacing} s per user, {os.cpu_count()} cores shared with the load "
              f"generator; gunicorn -c gunicorn.conf.py app:server"
              f"{' with GUNICORN_CMD_ARGS=' + repr(args.gunicorn_args) if args.gunicorn_args else ''}"
              f"; {datetime.now():%Y-%m-%d %H:%M}."), "", HEADER]
@@ -450,6 +454,8 @@ def main(argv=None) -> int:
                         help="GRADLAB_CACHE_SIZE for lru and redis (default: the app's)")
     parser.add_argument("--pacing", type=float, default=1.0, help="seconds between moves")
     parser.add_argument("--nav-every", type=float, default=30, help="mean moves per page")
+    parser.add_argument("--explore", action="store_true",
+                        help="explorer hall: every move to a value nobody else asked")
     parser.add_argument("--assets", action="store_true",
                         help="users also fetch the page's scripts and styles (empty cache)")
     parser.add_argument("--gunicorn-args", default="",

@@ -31,6 +31,22 @@ PAGES = [
 ]
 
 
+# The explorer hall (--explore): every student drags sliders to values of their own, so no
+# two ask the same question and nothing comes from a cache. A move picks a fresh value in the
+# slider's range (floats to 4 decimals, integers whole); slider → (low, high, integer).
+EXPLORE = {
+    "/chain": {"chain-w": (0.0, 2.0, False), "chain-b": (-2.0, 2.0, False),
+               "chain-x": (-2.0, 2.0, False), "chain-n": (1, 200, True)},
+    "/matrix": {"matrix-kappa": (0.0, 3.0, False), "matrix-n": (1, 200, True),
+                "matrix-rot": (0, 90, True), "matrix-seed": (0, 999, True)},
+    "/rnn": {"rnn-rho": (0.1, 2.0, False), "rnn-T": (10, 200, True), "rnn-seed": (0, 999, True)},
+    "/dynamics": {"dynamics-b": (-4.0, 0.0, False), "dynamics-w": (1.0, 10.0, False),
+                  "dynamics-x0": (-1.0, 1.0, False)},
+    "/cliff": {"cliff-w0": (1.0, 8.0, False), "cliff-b0": (-5.0, 0.0, False),
+               "cliff-clip": (0.05, 5.0, False), "cliff-lr": (0.01, 1.0, False)},
+}
+
+
 def component_values(tree) -> dict:
     """id → value of every component in a layout JSON tree that has both."""
     found, stack = {}, [tree]
@@ -65,18 +81,22 @@ def build(client) -> list[dict]:
         callback = payload(spec, component_values(rendered))
         callback["changedPropIds"] = []
         ids = [i["id"] for i in callback["inputs"]]
-        if missing := [s for s in sliders if s not in ids]:
+        explore = EXPLORE.get(pathname, {})
+        if missing := [s for s in [*sliders, *explore] if s not in ids]:
             raise RuntimeError(f"{url}: the page callback has no input {missing}")
         bodies = [callback]
         for slider, choices in sliders.items():
             bodies += [move(callback, slider, value) for value in choices]
+        for slider, (low, high, _) in explore.items():
+            bodies += [move(callback, slider, value) for value in (low, high)]
         for body in bodies:
             status, answer, _ = post(client, body)
             if status != 200:
                 raise RuntimeError(f"{url}: {body['changedPropIds']} answered {status}: "
                                    f"{str(answer)[:300]}")
         scenarios.append({"url": url, "page": pathname, "weight": weight, "router": router,
-                          "callback": callback, "sliders": sliders})
+                          "callback": callback, "sliders": sliders,
+                          "explore": {k: list(v) for k, v in explore.items()}})
     return scenarios
 
 

@@ -278,9 +278,25 @@ def test_other_controls_leave_the_rho_slider_alone(client, changed):
     assert out["rnn-rho-label"] == {"children": rnn.RHO_LABELS["orthogonal"]}
     assert "ρ set to" not in status_text(response) and "notice" not in status_text(response)
     assert "&init=orthogonal&rho=1.3&" in out["rnn-query"]["data"]
+    if changed == "rnn-cells":  # the Jacobian plots do not depend on the cells compared
+        return
     r = bptt("tanh", 8, 30, "orthogonal", 1.3, 0)
     np.testing.assert_array_equal(trace_named(figure_traces(response, "rnn-norms"), MEASURED)["y"],
                                   r.jacobian_norms)
+
+
+def test_ticking_a_cell_sends_the_remedies_plot_alone(client):
+    """The other four figures do not depend on the cells: the browser keeps and does not
+    repaint them; the remedies plot holds the cells now ticked, by autograd."""
+    values = {**RNN, "rnn-d": 8, "rnn-T": 30, "rnn-cells": ["rnn", "gru"]}
+    status, response, _ = call(client, values, changed="rnn-cells")
+    assert status == 200
+    out = response["response"]
+    assert not {"rnn-norms", "rnn-heatmap", "rnn-singular", "rnn-modes"} & out.keys()
+    flow = {t["name"]: t["y"] for t in figure_traces(response, "rnn-flow") if "y" in t}
+    expected = gradient_flow(("rnn", "gru"), "tanh", 8, 30, "spectral", 1.1, 0)
+    np.testing.assert_array_equal(flow["vanilla RNN"], expected["rnn"])
+    np.testing.assert_array_equal(flow["GRU"], expected["gru"])
 
 
 def test_a_bad_init_from_the_page_falls_back_and_resets_rho_to_its_default(client):

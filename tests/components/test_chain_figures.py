@@ -1,6 +1,9 @@
 import numpy as np
 
-from components import chain_figures
+from components import chain_figures as _chain_figures
+from tests.components.helpers import validated
+
+chain_figures = validated(_chain_figures)
 from engine.chain import (identity_chain_closed_form, matrix_chain, scalar_chain,
                           scalar_chain_autograd, spectrum)
 

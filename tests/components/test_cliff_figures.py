@@ -2,7 +2,10 @@
 import numpy as np
 import pytest
 
-from components import cliff_figures as F
+from components import cliff_figures
+from tests.components.helpers import validated
+
+F = validated(cliff_figures)
 from engine.cliff import compare_clipping, descend_many, surface
 from tests.components.helpers import f32, texts, trace
 

@@ -2,7 +2,10 @@
 import numpy as np
 import pytest
 
-from components import dynamics_figures as F
+from components import dynamics_figures
+from tests.components.helpers import validated
+
+F = validated(dynamics_figures)
 from engine.activations import sigma
 from engine.dynamics import (basin_crossing, bifurcation_diagram, equilibrium_curve,
                              fixed_points, gradient_sweep, iterate, sweep_values)

@@ -12,12 +12,14 @@ def test_compact_halves_the_bytes_only_when_nothing_is_lost():
 
 def test_base_figure_is_a_fresh_copy_each_time():
     a = base_figure("one", "x", "y")
-    a.add_scatter(x=[1], y=[1])
-    b = base_figure("two", "x", "y")
-    assert len(b.data) == 0 and b.layout.title.text == "two" and a.layout.title.text == "one"
-    assert b.layout.yaxis.type == "log" and b.layout.yaxis2.type is None
-    assert b.layout.yaxis.title.text == "y" and b.layout.xaxis.title.text == "x"
-    assert base_figure("t", "x", "y", False).layout.yaxis.type != "log"
+    a.add_trace({"type": "scatter", "x": [1], "y": [1]})
+    a.update_layout(yaxis_title_text="changed")
+    b = base_figure("two", "x", "y").layout
+    assert len(base_figure("two", "x", "y").data) == 0
+    assert b["title"]["text"] == "two" and a.layout["title"]["text"] == "one"
+    assert b["yaxis"]["type"] == "log" and "type" not in b["yaxis2"]
+    assert b["yaxis"]["title"]["text"] == "y" and b["xaxis"]["title"]["text"] == "x"
+    assert "type" not in base_figure("t", "x", "y", False).layout["yaxis"]
 
 
 def test_finite_abs_leaves_gaps_for_what_a_log_axis_cannot_draw():
@@ -29,4 +31,4 @@ def test_finite_abs_leaves_gaps_for_what_a_log_axis_cannot_draw():
 def test_log_range_never_goes_below_the_smallest_double():
     fig = base_figure("t", "x", "y")
     set_log_range(fig, [1e-320, 1.0])
-    assert fig.layout.yaxis.range[0] == -323.0
+    assert fig.layout["yaxis"]["range"][0] == -323.0

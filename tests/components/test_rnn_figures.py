@@ -3,7 +3,10 @@ engine's numbers, thinned only where the title says so."""
 import numpy as np
 import pytest
 
-from components import rnn_figures
+from components import rnn_figures as _rnn_figures
+from tests.components.helpers import validated
+
+rnn_figures = validated(_rnn_figures)
 from components.figures import decade_ticks
 from components.params import ChoiceList
 from engine.cells import CELLS, gradient_flow

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from components import thinning
-from components import train_figures as tf
+from components import train_figures
+from tests.components.helpers import validated
+
+tf = validated(train_figures)
 from components import train_snapshot as ts
 from components.figures import compact
 from engine.training import PRESETS, FFConfig, RNNConfig, Run, RunInfo, StepRecord, lr_zero_twin

@@ -171,3 +171,29 @@ def test_attention_gradient_does_not_decay_with_distance(rho):
     # vanishes. At k = 0 the attention cell's gradient is ≥ 1e20 times the vanilla one.
     assert rnn.max() / rnn.min() >= 1e20
     assert att[0] / rnn[0] >= 1e20
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("T,d", [(40, 6), (200, 16)])
+def test_written_out_lstm_and_gru_are_torchs_modules(cell, T, d):
+    """engine.cells writes the LSTM/GRU equations out with the seeded module's weights; the
+    same flow through the nn.LSTM / nn.GRU module itself, step by step, by autograd."""
+    s = rnn_setup(d, T, "spectral", 1.1, 0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(d, d, dtype=torch.float64)
+    xs = torch.as_tensor(s.inputs)
+    taps = torch.zeros((T + 1, d), dtype=torch.float64, requires_grad=True)
+    h, c = torch.as_tensor(s.h0) + taps[0], torch.zeros(d, dtype=torch.float64)
+    for t in range(1, T + 1):
+        if cell == "lstm":
+            _, (h, c) = net(xs[t - 1][None], (h[None], c[None]))
+            h, c = h[0], c[0]
+        else:
+            _, h = net(xs[t - 1][None], h[None])
+            h = h[0]
+        h = h + taps[t]
+    (torch.as_tensor(s.readout) @ h).backward()
+    want = torch.linalg.vector_norm(taps.grad, dim=-1).numpy()
+    got = gradient_flow((cell,), "tanh", d, T, "spectral", 1.1, 0)[cell]
+    np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -290,3 +290,18 @@ def test_unknown_names_raise():
         bptt("swish", 4, 5, "spectral", 1.0, 0)
     with pytest.raises(ValueError):
         bptt("tanh", 4, 5, "spectral", 1.0, 0, inputs="noise")
+
+
+@pytest.mark.parametrize("T,d", [(500, 16), (30, 4), (1, 2)])
+def test_contribution_map_in_chosen_rows_is_the_full_maps_rows(T, d):
+    """The page computes only the heatmap's rows (and row T): those rows are the full map's
+    to rounding (the matmuls are of other sizes), every other row is NaN."""
+    from components.thinning import steps_shown
+    from engine.rnn import contribution_map
+    r = bptt("tanh", d, T, "spectral", 1.1, 0)
+    rows = steps_shown(T, 100)
+    part = contribution_map(r.preact, r.W, "tanh", r.readout, rows)
+    kept = np.union1d(rows, [T])
+    kept = kept[kept >= 1]
+    np.testing.assert_allclose(part[kept], r.contribution_map[kept], rtol=1e-12)
+    assert np.isnan(np.delete(part, kept, axis=0)).all()
