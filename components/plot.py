@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 from _plotly_utils.utils import plotlyjsShortTypes
 
+from components.theme import template_json_named
+
 # Property names that hold an underscore themselves (not a path).
 UNDERSCORED = frozenset({"error_x", "error_y", "error_z"})
 LAYOUT_ARRAYS = frozenset({"shapes", "annotations", "images"})
@@ -84,7 +86,6 @@ def _set(node: dict, key: str, value) -> None:
     if key == "colorscale" and isinstance(value, str):
         value = named_colorscale(value)
     if key == "template" and isinstance(value, str):
-        from components.theme import template_json_named
         node[key] = template_json_named(value)  # shared, never merged into: with_look swaps it
         return
     if key in LAYOUT_ARRAYS and not value:  # plotly leaves an empty one out
@@ -205,9 +206,6 @@ class Figure:
     def to_plotly_json(self) -> dict:
         return {"data": self.data, "layout": self.layout}
 
-    def copy(self) -> "Figure":
-        import copy
-        return Figure(copy.deepcopy(self.layout), copy.deepcopy(self.data), self._grid)
 
 
 @lru_cache(maxsize=16)

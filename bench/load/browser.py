@@ -113,3 +113,32 @@ class Browser:
             else:
                 self._answered += 1
             return Response(response.status, data, time.perf_counter() - start, resent)
+
+
+@dataclass
+class Outcome:
+    """One request as its user saw it: when it started (wall clock), how long it took, what
+    came back, and the error the user saw (None if it answered 200/204)."""
+
+    started: float
+    ms: float
+    status: int
+    content: bytes
+    resent: bool
+    error: str | None
+
+
+def timed_request(browser: Browser, method: str, path: str, body: bytes | None = None,
+                  headers: dict | None = None) -> Outcome:
+    """`browser.request`, timed, with every failure a user would see turned into `error`
+    (an HTTP status other than 200/204 counts as one): what both locustfiles record."""
+    started, clock = time.time(), time.perf_counter()
+    error, status, content, resent = None, 0, b"", False
+    try:
+        response = browser.request(method, path, body, headers)
+        status, content, resent = response.status, response.body, response.resent
+        if status not in (200, 204):
+            error = f"HTTP {status}"
+    except (OSError, http.client.HTTPException) as exc:  # the user sees a failure
+        error = f"{type(exc).__name__}: {exc}"
+    return Outcome(started, (time.perf_counter() - clock) * 1e3, status, content, resent, error)

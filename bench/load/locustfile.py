@@ -24,7 +24,6 @@ bytes) in --records for the runner, which computes the percentiles itself; locus
 statistics see the same requests through its request event. A failure is an HTTP status other
 than 200/204 or an error the browser rules do not absorb (see browser.py).
 """
-import http.client
 import json
 import random
 import re
@@ -37,7 +36,7 @@ from urllib.parse import urlsplit
 from locust import User, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import Browser  # standard library only, shared with tests/deploy
+from browser import Browser, timed_request  # standard library only, shared with tests/deploy
 
 JSON_POST = {"Content-Type": "application/json", "Accept": "application/json"}
 ASSET = re.compile(r'(?:src|href)="(/[^"]+)"')
@@ -117,23 +116,14 @@ class Student(User):
         if referer:
             headers["Referer"] = self.base + referer
         data = json.dumps(body).encode() if body is not None else None
-        started, clock = time.time(), time.perf_counter()
-        error, status, content, resent = None, 0, b"", False
-        try:
-            response = self.browser.request(method, path, data, headers)
-            status, content, resent = response.status, response.body, response.resent
-            if status not in (200, 204):
-                error = f"HTTP {status}"
-        except (OSError, http.client.HTTPException) as exc:  # the user sees a failure
-            error = f"{type(exc).__name__}: {exc}"
-        ms = (time.perf_counter() - clock) * 1e3
+        got = timed_request(self.browser, method, path, data, headers)
         asks = name.startswith(("POST move", "POST initial"))
-        RECORDS.append((started, name, ms, status, error, resent, question(body) if asks else None,
-                        len(content)))
+        RECORDS.append((got.started, name, got.ms, got.status, got.error, got.resent,
+                        question(body) if asks else None, len(got.content)))
         self.environment.events.request.fire(
-            request_type=method, name=name, response_time=ms, response_length=len(content),
-            exception=RuntimeError(error) if error else None, context={})
-        return content if error is None else None
+            request_type=method, name=name, response_time=got.ms, response_length=len(got.content),
+            exception=RuntimeError(got.error) if got.error else None, context={})
+        return got.content if got.error is None else None
 
     def open(self, scenario: dict):
         """Open `scenario`'s preset URL as a browser does (a link on the lecturer's slide)."""

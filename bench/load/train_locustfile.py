@@ -11,7 +11,6 @@ Every request is recorded (start, name, ms, status, error, resent, user, bytes) 
 trainer's milestones (user, kind, start, first feedback, first running, ended, last status) in
 --records for the runner.
 """
-import http.client
 import json
 import os
 import random
@@ -23,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 from locust import User, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import Browser  # standard library only
+from browser import Browser, timed_request  # standard library only
 
 JSON_POST = {"Content-Type": "application/json", "Accept": "application/json"}
 PROGRESS_TEXT, POLL_DISABLED, RUN_REF = 10, -2, -1  # places in the page's run outputs
@@ -72,21 +71,13 @@ class Tab(User):
         headers = {**JSON_POST, "X-Forwarded-For": self.address} if body is not None else \
             {"X-Forwarded-For": self.address}
         data = json.dumps(body).encode() if body is not None else None
-        started, clock = time.time(), time.perf_counter()
-        error, status, content, resent = None, 0, b"", False
-        try:
-            response = self.browser.request(method, path, data, headers)
-            status, content, resent = response.status, response.body, response.resent
-            if status not in (200, 204):
-                error = f"HTTP {status}"
-        except (OSError, http.client.HTTPException) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        ms = (time.perf_counter() - clock) * 1e3
-        RECORDS.append((started, name, ms, status, error, resent, self.user, len(content)))
+        got = timed_request(self.browser, method, path, data, headers)
+        RECORDS.append((got.started, name, got.ms, got.status, got.error, got.resent, self.user,
+                        len(got.content)))
         self.environment.events.request.fire(
-            request_type=method, name=name, response_time=ms, response_length=len(content),
-            exception=RuntimeError(error) if error else None, context={})
-        return content if error is None else None
+            request_type=method, name=name, response_time=got.ms, response_length=len(got.content),
+            exception=RuntimeError(got.error) if got.error else None, context={})
+        return got.content if got.error is None else None
 
 
 class Trainer(Tab):
