@@ -1,8 +1,8 @@
 """Figures for the linear-chain pages: pure functions of engine results."""
 import numpy as np
+
 from components import plot
 from components.plot import Figure
-
 from components.figures import (add_unplottable, base_figure, figure, finite_abs, mark_overflow,
                                 set_log_range, signed_log_pair)
 from components.theme import CLOSED_FORM, SERIES

@@ -8,9 +8,9 @@ the bytes; data on log axes stay float64 (float32 would flush tiny values to 0).
 from __future__ import annotations
 
 import numpy as np
+
 from components import plot
 from components.plot import Figure
-
 from components.figures import base_figure, compact, finite_abs, log_heatmap, set_log_range
 from components.theme import CLOSED_FORM, CURRENT, OVERFLOW
 from engine.cliff import ClipComparison, DescentPath, Surface

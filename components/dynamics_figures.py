@@ -8,11 +8,13 @@ the bytes; data on log axes stay float64 (float32 would flush tiny values to 0).
 from __future__ import annotations
 
 
+from functools import lru_cache
+
 import numpy as np
-from components import plot
-from components.plot import Figure
 from plotly.colors import sample_colorscale
 
+from components import plot
+from components.plot import Figure
 from components.figures import base_figure, compact, finite_abs, set_log_range
 from components.theme import AUTOGRAD, CLOSED_FORM, CURRENT, OVERFLOW
 from engine.activations import sigma
@@ -67,6 +69,13 @@ def current_mark(value: float) -> list[dict]:
 
 # ---------------------------------------------------------------- /dynamics
 
+@lru_cache(maxsize=64)
+def fan_colors(where: tuple[float, ...]) -> list[str]:
+    """FAN_SCALE's colours at positions `where` in [0, 1] (the fan's are the same on every
+    slider step; plotly looks the scale up by name each time, ~0.2 ms)."""
+    return sample_colorscale(FAN_SCALE, list(where))
+
+
 def trajectory_fan(fan: Trajectory, thetas, current: Trajectory, param: str,
                    value: float) -> Figure:
     """x_t for each θ in `thetas` (columns of fan.x), coloured by θ, and the current θ in black."""
@@ -74,7 +83,7 @@ def trajectory_fan(fan: Trajectory, thetas, current: Trajectory, param: str,
     t = np.arange(fan.x.shape[0])
     span = thetas.max() - thetas.min()
     where = (thetas - thetas.min()) / span if span > 0 else np.zeros_like(thetas)
-    colors = sample_colorscale(FAN_SCALE, where.tolist())
+    colors = fan_colors(tuple(where.tolist()))
     fig = base_figure(f"Trajectories x<sub>t</sub> for {len(thetas)} values of {param}",
                       "step t", "x<sub>t</sub>", log_y=False)
     fig.add_traces([plot.Scatter(

@@ -10,9 +10,9 @@ the contribution heatmap once T > MAX_HEATMAP_STEPS; the singular-value and
 eigen-component plots show at most MAX_LINES of the d curves, spread from first to last.
 """
 import numpy as np
+
 from components import plot
 from components.plot import Figure
-
 from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
                                 mark_overflow, set_log_range)
 from components.thinning import spread, steps_shown, thinning_note

@@ -10,9 +10,9 @@ import math
 from functools import lru_cache
 
 import numpy as np
+
 from components import plot
 from components.plot import Figure
-
 from components.figures import (add_note, add_unplottable, base_figure, compact, decade_ticks,
                                 figure, finite_abs, log_heatmap, mark_overflow, set_log_range)
 from components.theme import CLOSED_FORM, OVERFLOW, SERIES, template_name

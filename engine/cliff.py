@@ -200,14 +200,6 @@ def _loss_and_grad(p, x0, T, target, activation, readout):
     return E, g
 
 
-def _apply(method, g, threshold):
-    if method == "norm":
-        return clip_by_norm(g, threshold)
-    if method == "value":
-        return clip_by_value(g, threshold)
-    return g
-
-
 def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
                  methods=METHODS, threshold: float = DEFAULT_THRESHOLD, x0=DEFAULT_X0,
                  T: int = DEFAULT_T, target: float = DEFAULT_TARGET,
@@ -225,6 +217,8 @@ def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
     losses = np.empty((steps + 1, M))
     grads, applied, moves = (np.empty((steps, M, 2)) for _ in range(3))
     diverged = np.full(M, -1)
+    by_norm = np.array([m == "norm" for m in methods])[:, None]
+    by_value = np.array([m == "value" for m in methods])[:, None]
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
             path[k] = p
@@ -233,7 +227,9 @@ def descend_many(w0, b0, lr: float = DEFAULT_LR, steps: int = DEFAULT_STEPS,
                 break
             bad = ~(np.isfinite(p).all(-1) & np.isfinite(g).all(-1))
             diverged[(diverged < 0) & bad] = k
-            c = np.stack([_apply(m, g[i], threshold) for i, m in enumerate(methods)])
+            # every lane clipped both ways at once, each keeping its own method's result
+            c = np.where(by_norm, clip_by_norm(g, threshold),
+                         np.where(by_value, clip_by_value(g, threshold), g))
             grads[k], applied[k] = g, c
             moves[k] = np.where((diverged >= 0)[:, None], 0.0, lr * c)  # stopped: stay put
             p = p - moves[k]
