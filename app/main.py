@@ -29,7 +29,13 @@ dash_app = Dash(
     **({"requests_pathname_prefix": settings.URL_PREFIX, "routes_pathname_prefix": "/"}
        if settings.PROXY_STRIPS_PREFIX else {"url_base_pathname": settings.URL_PREFIX}),
 )
-dash_app.layout = lambda: html.Div([navbar(), html.Main(dash.page_container)])
+# WCAG 3.1.1: the page's language, for screen readers' pronunciation
+dash_app.index_string = dash_app.index_string.replace("<html>", '<html lang="en">', 1)
+# The page's one live region: assets/gradlab.js copies the figures' text alternatives into it
+# once the figures have settled (a drag would otherwise be read out step by step).
+dash_app.layout = lambda: html.Div([
+    navbar(), html.Main(dash.page_container, id="content", tabIndex="-1"),
+    html.Div(id="figure-announcer", className="sr-only", **{"aria-live": "polite"})])
 server = dash_app.server
 if settings.SECRET_KEY:
     server.secret_key = settings.SECRET_KEY
@@ -61,10 +67,18 @@ def _not_found():
 server.view_functions[dash_app.config.routes_pathname_prefix + "_reload-hash"] = _not_found
 
 
+from app import figure_tools  # noqa: E402,F401  the figures' CSV download
 from app.pages.train import routes as _train_routes  # noqa: E402  (the page exists by now)
 
 _train_routes.register(server, dash_app.config.routes_pathname_prefix,
                        dash_app.config.requests_pathname_prefix)
+from app.live import routes as _live_routes  # noqa: E402  live sessions: lead and followers
+
+_live_routes.register(server, dash_app.config.routes_pathname_prefix,
+                      dash_app.config.requests_pathname_prefix)
+from app import code_route as _code_route  # noqa: E402  GET code/<page>.py: the PyTorch script
+
+_code_route.register(server, dash_app.config.routes_pathname_prefix)
 
 
 @server.route(dash_app.config.routes_pathname_prefix + "healthz")

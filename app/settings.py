@@ -51,3 +51,18 @@ TRUSTED_PROXIES = max(0, int(os.environ.get("GRADLAB_TRUSTED_PROXIES", "0") or 0
 CACHE_SIZE = max(0, int(os.environ.get("GRADLAB_CACHE_SIZE", "256")))
 CACHE_REDIS_URL = os.environ.get("GRADLAB_CACHE_REDIS_URL") or None
 CACHE_TTL = int(os.environ.get("GRADLAB_CACHE_TTL", "86400"))
+
+# Live sessions (app/live): a lecturer's tab leads, students' tabs follow. Sessions live in the
+# same kind of shared store as the runs (a disk cache under GRADLAB_CACHE_DIR, or Redis:
+# GRADLAB_LIVE_REDIS_URL, else the runs' Redis, else the result cache's), so a follower on any
+# worker or machine sees the lead's state. Bounds: a session's lifetime, how many exist at once,
+# how many one client address may create per hour, and how often the lead may publish.
+LIVE_REDIS_URL = (os.environ.get("GRADLAB_LIVE_REDIS_URL") or RUNS_REDIS_URL or CACHE_REDIS_URL
+                  or None)
+LIVE_TTL_S = _positive_int("GRADLAB_LIVE_TTL_S", 4 * 3600)
+LIVE_MAX_SESSIONS = _positive_int("GRADLAB_LIVE_MAX_SESSIONS", 100)
+LIVE_SESSIONS_PER_CLIENT = _positive_int("GRADLAB_LIVE_SESSIONS_PER_CLIENT", 5)  # per hour
+LIVE_UPDATES_PER_S = _positive_int("GRADLAB_LIVE_UPDATES_PER_S", 10)
+# The address students type or scan, when the server cannot know it (a proxy that rewrites the
+# Host header), e.g. "https://course.example.edu/gradlab/"; else the request's own host.
+PUBLIC_URL = os.environ.get("GRADLAB_PUBLIC_URL") or None

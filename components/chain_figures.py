@@ -5,7 +5,7 @@ from components import plot
 from components.plot import Figure
 from components.figures import (add_unplottable, base_figure, figure, finite_abs, mark_overflow,
                                 set_log_range, signed_log_pair)
-from components.theme import CLOSED_FORM, SERIES
+from components.theme import CLOSED_FORM, GUIDE, SERIES, SERIES_SYMBOLS
 from engine.activations import GAMMA
 from engine.chain import MatrixChain, ScalarChain
 
@@ -19,7 +19,7 @@ BACKPROP_LINE = {"closed form": "closed form wⁿ⁻ˡ", "numpy": "chain rule in
 GRADIENT_LINE = {"closed form": "closed form aₗ₋₁·wⁿ⁻ˡ",
                  "numpy": "chain rule in numpy aₗ₋₁·σ′(hₗ)·∂aₙ/∂aₗ"}
 TORCH_FORWARD, AUTOGRAD = "forward pass in torch", "torch autograd"
-BOUND_COLOR = "#777"
+BOUND_COLOR = GUIDE  # dashed: a bound is told from the measured line by its dash, not its grey
 LEGEND_ROOM = 125  # top margin: the title and up to three legend rows in a half-width figure
 
 
@@ -86,13 +86,24 @@ def _block_label(lam: complex) -> str:
     return f"λ = {lam.real:.3g} ± {abs(lam.imag):.3g}i"
 
 
-def eigen_colors(eigenvalues) -> list[str]:
-    """One colour per eigenvalue; a conjugate pair shares its colour (one 2-D block)."""
-    colors, block = [], -1
+def _blocks(eigenvalues) -> list[int]:
+    """Each eigenvalue's block: a conjugate pair is one (2-D) block."""
+    blocks, block = [], -1
     for lam in eigenvalues:
         block += 0 if lam.imag < -1e-12 else 1
-        colors.append(SERIES[block % len(SERIES)])
-    return colors
+        blocks.append(block)
+    return blocks
+
+
+def eigen_colors(eigenvalues) -> list[str]:
+    """One colour per eigenvalue; a conjugate pair shares its colour (one 2-D block)."""
+    return [SERIES[b % len(SERIES)] for b in _blocks(eigenvalues)]
+
+
+def eigen_symbols(eigenvalues) -> list[str]:
+    """One marker symbol per block, as the colours: SERIES has four hues for up to 16 blocks,
+    the symbol tells them apart (in the eigenvalue plane and the components alike)."""
+    return [SERIES_SYMBOLS[b % len(SERIES_SYMBOLS)] for b in _blocks(eigenvalues)]
 
 
 def matrix_norms(chain: MatrixChain) -> Figure:
@@ -113,14 +124,17 @@ def matrix_gradients(chain: MatrixChain) -> Figure:
     rho = float(np.max(np.abs(chain.eigenvalues)))
     fig = base_figure("‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub> and ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂ per layer",
                       "layer l", "‖∂a<sub>n</sub>/∂W<sub>l</sub>‖<sub>F</sub>, ‖∂a<sub>n</sub>/∂a<sub>l</sub>‖₂")
+    # No colour of their own: the template's colorway gives them the look's first two. Told
+    # apart by line and marker too (solid ●, dotted ■); the prediction ρ^(n−l) is dashed.
     fig.add_trace(plot.Scatter(x=np.arange(1, n + 1), y=chain.weight_grad_norms, mode="lines+markers",
                              marker=dict(size=4), name="‖∂aₙ/∂Wₗ‖_F"))
     fig.add_trace(plot.Scatter(x=np.arange(n + 1), y=chain.state_grad_norms, mode="lines+markers",
-                             marker=dict(size=4), name="‖∂aₙ/∂aₗ‖₂"))
+                             marker=dict(size=4, symbol="square"), line=dict(dash="dot"),
+                             name="‖∂aₙ/∂aₗ‖₂"))
     with np.errstate(over="ignore"):
         reference = rho ** (n - np.arange(n + 1.0))
     fig.add_trace(plot.Scatter(x=np.arange(n + 1), y=reference, mode="lines",
-                             line=dict(dash="dash", color="#777"), name=f"ρ^(n−l), ρ = {rho:.3g}"))
+                             line=dict(dash="dash", color=GUIDE), name=f"ρ^(n−l), ρ = {rho:.3g}"))
     add_unplottable(fig, np.arange(1, n + 1), chain.weight_grad_norms, "‖∂aₙ/∂Wₗ‖_F")
     set_log_range(fig, chain.weight_grad_norms, chain.state_grad_norms)
     return fig
@@ -136,13 +150,16 @@ def matrix_eigen_components(chain: MatrixChain, activation: str) -> Figure:
             if linear else "measured; no λ<sup>l</sup> prediction for a nonlinear σ")
     fig = figure("Eigen-components |(V<sup>−1</sup>a<sub>l</sub>)<sub>i</sub>|", "layer l",
                  "|(V<sup>−1</sup>a<sub>l</sub>)<sub>i</sub>|", n, [note])
-    colors = eigen_colors(chain.eigenvalues)
+    colors, symbols = eigen_colors(chain.eigenvalues), eigen_symbols(chain.eigenvalues)
     for i, lam in enumerate(chain.eigenvalues):
         if lam.imag < -1e-12:  # the conjugate's column carries the same magnitude
             continue
         label = _block_label(lam)
-        fig.add_trace(plot.Scatter(x=layers, y=chain.eigen_coordinates[:, i], mode="lines",
-                                 line=dict(color=colors[i]), name=label, legendgroup=str(i)))
+        # a block's symbol (as in the eigenvalue plane) on a dozen of its points: blocks past
+        # the four hues, and in grey scale, differ by it; the prediction stays a plain dash
+        fig.add_trace(plot.Scatter(x=layers, y=chain.eigen_coordinates[:, i], mode="lines+markers",
+                                 line=dict(color=colors[i]), name=label, legendgroup=str(i),
+                                 marker=dict(symbol=symbols[i], size=7, maxdisplayed=12)))
         if linear:
             fig.add_trace(plot.Scatter(x=layers, y=chain.eigen_prediction[:, i], mode="lines",
                                      line=dict(color=colors[i], dash="dash"),
@@ -157,16 +174,20 @@ def eigenvalue_plane(chain: MatrixChain) -> Figure:
     lam = chain.eigenvalues
     rho = float(np.max(np.abs(lam)))
     fig = base_figure("Eigenvalues of W", "Re λ", "Im λ", log_y=False)
+    # guides in GUIDE grey (#999 was 2.8:1 on white), solid and dotted
     fig.add_trace(plot.Scatter(x=np.cos(theta), y=np.sin(theta), mode="lines", name="unit circle",
-                             line=dict(color="#999")))
+                             line=dict(color=GUIDE)))
     fig.add_trace(plot.Scatter(x=rho * np.cos(theta), y=rho * np.sin(theta), mode="lines",
-                             name=f"spectral radius ρ = {rho:.3g}", line=dict(color="#999", dash="dot")))
+                             name=f"spectral radius ρ = {rho:.3g}",
+                             line=dict(color=GUIDE, dash="dot")))
     fig.add_trace(plot.Scatter(x=lam.real, y=lam.imag, mode="markers", name="λᵢ",
                              marker=dict(size=11, color=eigen_colors(lam),
+                                         symbol=eigen_symbols(lam),
                                          line=dict(width=1, color="black")),
                              hovertemplate="λ = %{x:.4g} %{y:+.4g}i<extra></extra>"))
     extent = max(1.2, rho * 1.15)
-    fig.update_layout(xaxis=dict(range=[-extent, extent], zeroline=True),
-                      yaxis=dict(range=[-extent, extent], zeroline=True, scaleanchor="x",
+    zero = dict(zeroline=True, zerolinecolor=GUIDE)  # plotly's #444 is 2:1 on dark
+    fig.update_layout(xaxis=dict(range=[-extent, extent], **zero),
+                      yaxis=dict(range=[-extent, extent], **zero, scaleanchor="x",
                                  scaleratio=1))
     return fig

@@ -16,21 +16,27 @@ from plotly.colors import sample_colorscale
 from components import plot
 from components.plot import Figure
 from components.figures import base_figure, compact, finite_abs, set_log_range
-from components.theme import AUTOGRAD, CLOSED_FORM, CURRENT, OVERFLOW
+from components.theme import AUTOGRAD, CLOSED_FORM, CURRENT, GUIDE, OKABE_ITO, OVERFLOW
 from engine.activations import sigma
 from engine.dynamics import (BifurcationDiagram, EquilibriumCurve, FixedPoints, Folds,
                              GradientSweep, Trajectory)
 
 FAN_SCALE = "Viridis"
-FOLD = "#6d4c41"
-CROSSING = OVERFLOW
-HYSTERESIS = {"up": AUTOGRAD, "down": "#2e7d32"}
+FOLD = GUIDE  # dotted (the brown #6d4c41 was 2.3:1 on dark)
+CROSSING = OVERFLOW  # dashed
+# the two sweep directions: the Okabe–Ito pair most apart in every colour vision, and arrows
+# along each band that point the way it was swept (▶ up, ◀ down): the x* lines beside them are
+# solid and dashed, so a band's line style alone would repeat one of theirs
+HYSTERESIS = {"up": (OKABE_ITO["vermillion"], "triangle-right"),
+              "down": (OKABE_ITO["bluish green"], "triangle-left")}
 
 
 def add_vlines(fig: Figure, marks: list[dict]) -> None:
     """Vertical lines across the plot, each {x, color, dash, text?, where?}, where is
     "top"/"bottom" and ±1 for the side of the line the label sits on. All shapes and
-    labels go in one layout update (fig.add_vline costs ~5 ms apiece)."""
+    labels go in one layout update (fig.add_vline costs ~5 ms apiece). Labels are in the
+    template's ink (a line's colour as text would be below 4.5:1 on one of the looks); the
+    line's dash says which it is."""
     shapes, notes = [], []
     for m in marks:
         shapes.append(dict(type="line", x0=m["x"], x1=m["x"], xref="x", y0=0, y1=1, yref="paper",
@@ -40,8 +46,7 @@ def add_vlines(fig: Figure, marks: list[dict]) -> None:
             notes.append(dict(x=m["x"], xref="x", y=1 if top == "top" else 0, yref="paper",
                               yanchor="top" if top == "top" else "bottom",
                               xanchor="left" if side > 0 else "right", xshift=3 * side,
-                              text=m["text"], showarrow=False,
-                              font=dict(color=m["color"], size=11)))
+                              text=m["text"], showarrow=False, font=dict(size=11)))
     fig.update_layout(shapes=shapes, annotations=notes)
 
 
@@ -137,12 +142,15 @@ def cobweb(trajectory: Trajectory, fp: FixedPoints, w: float, b: float,
     fig = base_figure("Cobweb: x<sub>t</sub> = w·σ(x<sub>t−1</sub>) + b", "x<sub>t−1</sub>",
                       "x<sub>t</sub>", log_y=False)
     fig.add_trace(plot.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="diagonal x = x",
-                             line=dict(color="#999", dash="dot"), hoverinfo="skip",
+                             line=dict(color=GUIDE, dash="dash"),  # dashed: the cobweb is dotted
+                             hoverinfo="skip",
                              showlegend=False))
     fig.add_trace(plot.Scatter(x=compact(xs), y=compact(fx), mode="lines", name="map w·σ(x) + b",
                              line=dict(color=CLOSED_FORM, width=2.5)))
     fig.add_trace(plot.Scatter(x=compact(path_x), y=compact(path_y), mode="lines",
-                             name="cobweb from x₀", line=dict(color=AUTOGRAD, width=1.6),
+                             name="cobweb from x₀",  # dotted: the map is solid (width is no cue:
+                             # presenter mode draws every line 4 px wide, assets/style.css)
+                             line=dict(color=AUTOGRAD, width=1.6, dash="dot"),
                              hovertemplate="(%{x:.4g}, %{y:.4g})<extra>cobweb</extra>"))
     roots, stable = fp.x.ravel(), fp.stable.ravel()
     slope = fp.slope.ravel()
@@ -203,9 +211,15 @@ def bifurcation(curve: EquilibriumCurve, diagram: BifurcationDiagram, value: flo
                       log_y=False)
     for name, data, key in ((f"x∞, {p} swept up →", diagram.forward, "up"),
                             (f"x∞, {p} swept down ←", diagram.backward, "down")):
+        color, arrow = HYSTERESIS[key]
         fig.add_trace(plot.Scatter(
-            x=compact(diagram.values), y=compact(data), mode="lines", name=name,
-            line=dict(color=HYSTERESIS[key], width=7 if key == "up" else 4), opacity=0.45,
+            x=compact(diagram.values), y=compact(data), mode="lines+markers", name=name,
+            # opaque: at opacity 0.45 either band was below 2:1 on both looks' paper; the
+            # narrower down sweep is drawn over the up sweep, which shows at its sides. A
+            # dozen arrows each (plotly.js staggers them), outlined to show on their own band.
+            line=dict(color=color, width=7 if key == "up" else 4),
+            marker=dict(symbol=arrow, size=11, color=color, maxdisplayed=12,
+                        line=dict(width=1, color="white")),
             hovertemplate=f"{p} = %{{x:.5g}}<br>x∞ = %{{y:.5g}}<extra>{name}</extra>"))
     for name, mask, dash in (("stable x*", curve.stable, "solid"),
                              ("unstable x*", finite & ~curve.stable, "dash")):

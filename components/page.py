@@ -12,6 +12,12 @@ Controls. A parameter is shown by the control its spec asks for (components.cont
 What is not one parameter, one control is a `Control`: a component, the inputs it sends, how
 they become raw parameter values (`read`), and outputs it refreshes after each callback
 (`refresh`) — the matrix page's eigenvalue sliders, a figure that can be clicked.
+
+Lesson links. A URL's `lock=` and `hide=` (components.params.Pins) pin parameters at the link's
+values: `layout` disables a locked parameter's control (its label says "locked") and leaves a
+hidden one's out of the page, links in the panel to the page itself (presets) keep the pins,
+and a Store hands the pins to the page's callback, which enforces them whatever the controls
+send (app/parameter_page.py).
 """
 from __future__ import annotations
 
@@ -19,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from dash import html
+import dash
+from dash import dcc, html
 
-from components.controls import control, control_id, control_panel
-from components.layout import graph, markdown_file, page_frame
-from components.params import ParamSet
+from components.controls import control, control_id, control_panel, locked, tag_param
+from components.layout import code_export, graph, markdown_file, page_frame, walk
+from components.params import ParamSet, Pins
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,11 @@ class Control:
     def moves(self) -> tuple[str, ...]:
         """Parameters this piece can set for the user: their controls are then moved to match."""
         return ()
+
+    def shows(self, page: "ParameterPage") -> tuple[str, ...]:
+        """The parameters this piece is the control of (a lesson link locks or hides it with
+        them): by default, those its inputs are named after."""
+        return tuple(name for name in self.inputs(page) if name in page.params.names)
 
     def outputs(self, page: "ParameterPage") -> list[tuple[str, str]]:
         return []
@@ -117,6 +129,7 @@ class ParameterPage:
     prose: dict = field(default_factory=dict, compare=False)  # {{name}} values of both
     panel: tuple = ()              # parameter names and Controls in panel order (() = all params)
     resets: dict = field(default_factory=dict, compare=False)  # parameter → Reset
+    code: bool = False             # offers the PyTorch script of its setup (app/code_route.py)
 
     @property
     def status_id(self) -> str:
@@ -125,6 +138,11 @@ class ParameterPage:
     @property
     def query_id(self) -> str:
         return f"{self.name}-query"
+
+    @property
+    def pins_id(self) -> str:
+        """The Store holding the link's lock= and hide= (components.params.Pins.store)."""
+        return f"{self.name}-pins"
 
     def figure_id(self, name: str) -> str:
         return f"{self.name}-{name}"
@@ -147,16 +165,53 @@ class ParameterPage:
         """The page for a URL's query: controls at its (validated) values, empty figures the
         callback fills, the URL's notices."""
         values, notices = self.params.parse(query)
+        pins, said = self.params.pins(query, values)
+        notices += said
         figures = [self._figure(f) for f in self.figures]
         pieces = []
         for c in self.controls():
-            piece = c.component(self, values)
+            piece = self._piece(c, values, pins)
             pieces += piece if isinstance(piece, list) else [piece] if piece is not None else []
+        pieces.append(dcc.Store(id=self.pins_id, data=pins.store()))
         return page_frame(
             self.title, markdown_file(self.intro, self.prose, className="intro"), notices,
-            control_panel(pieces), figures,
+            control_panel(pieces + ([code_export(self.name)] if self.code else [])), figures,
             self.status_id, self.query_id,
             below=markdown_file(self.equations, self.prose, className="equations"))
+
+    def _piece(self, c: Control, values: dict, pins: Pins):
+        """One control of the panel under the link's pins: as it is, locked, or left out."""
+        piece = c.component(self, values)
+        shows = c.shows(self)
+        if piece is None:
+            return None
+        if shows:
+            tag_param(piece, shows[0], self.params[shows[0]].label)
+        if not pins:
+            return piece
+        if shows and all(name in pins.hide for name in shows):
+            if not c.outputs(self) and not set(shows) & set(self.movable()):
+                return None  # not on the page at all: the callback takes the link's value
+            # the callback writes to this control (it moves it, or refreshes it): kept, unseen
+            return html.Div(locked(piece), hidden=True, className="control-hidden")
+        if any(name in pins for name in shows):
+            piece = locked(piece)
+        self._pin_links(piece, pins)
+        return piece
+
+    def _pin_links(self, piece, pins: Pins) -> None:
+        """Links in the panel to this very page (presets) keep the link's pins: lock= and
+        hide=, and the pinned values, which the preset then leaves as they are (and says so)."""
+        path = dash.get_relative_path(f"/{self.name}")
+        for c in walk(piece):
+            href = getattr(c, "href", None) if isinstance(c, dcc.Link) else None
+            if not (isinstance(href, str) and href.startswith(path + "?")):
+                continue
+            query, kept = self.params.pinned_query(href[len(path):], pins)
+            c.href = path + query
+            if kept:
+                stays = ", ".join(f"{n} stays {self.params[n].format(pins.link[n])}" for n in kept)
+                c.children = [c.children, html.Span(f" ({stays})", className="preset-pinned")]
 
     def _figure(self, f: Figure):
         box = graph(self.figure_id(f.name), height=f.height)
@@ -167,9 +222,12 @@ class ParameterPage:
 @dataclass(frozen=True)
 class PageView:
     """What a page shows for valid parameter values: its figures by name, the sentences that
-    explain them (status area, first), and overflow notices (last). A pure function of the
-    values: cached, shared by every viewer, whatever their look."""
+    explain them (status area, first), overflow notices (last), and per figure its text
+    alternative: one or two sentences from the same engine result saying what the figure
+    shows now. A pure function of the values: cached, shared by every viewer, whatever their
+    look."""
 
     figures: dict
     explained: list
     overflow: list = field(default_factory=list)
+    summaries: dict = field(default_factory=dict)  # figure name → sentence

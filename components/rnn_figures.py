@@ -16,7 +16,7 @@ from components.plot import Figure
 from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
                                 mark_overflow, set_log_range)
 from components.thinning import spread, steps_shown, thinning_note
-from components.theme import CLOSED_FORM, SERIES
+from components.theme import CLOSED_FORM, GUIDE, SERIES, SERIES_DASHES, series_style
 from engine.cells import CELLS
 from engine.rnn import BPTTResult, GradientModes
 
@@ -26,8 +26,13 @@ MAX_LINES = 6
 CELL_LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "irnn": "IRNN",
                "orthogonal": "orthogonal", "residual": "residual", "layernorm": "LayerNorm",
                "attention": "attention"}
-CELL_COLORS = {cell: SERIES[i] for i, cell in enumerate(CELLS)}  # a cell keeps its colour
-BOUND_COLOR = "#777"
+# A cell keeps its colour and its dash: four hues for eight cells, so the dash (one per cell)
+# is what tells, e.g., the vanilla RNN (blue, solid) from the orthogonal cell (blue,
+# long dash-dot).
+CELL_COLORS = {cell: SERIES[i % len(SERIES)] for i, cell in enumerate(CELLS)}
+CELL_DASHES = {cell: SERIES_DASHES[i] for i, cell in enumerate(CELLS)}
+CELL_INDEX = {cell: i for i, cell in enumerate(CELLS)}
+BOUND_COLOR = GUIDE
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 LAG_AXIS = "steps back, T − k"
 MEASURED = "measured ‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂"
@@ -86,7 +91,7 @@ def singular_value_plot(r: BPTTResult) -> Figure:
         fig.add_trace(plot.Scatter(
             x=lags, y=finite_abs(r.singular_values[lags, i]), mode="lines",
             name=f"s{sub(i + 1)}",
-            line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
+            line=dict(**series_style(n), width=2.5 if i == 0 else 1.5),  # width alone: no cue
             hovertemplate=f"T−k = %{{x}}<br>s{sub(i + 1)} = %{{y:.4g}}<extra></extra>"))
     set_log_range(fig, r.singular_values[:, shown])
     mark_overflow(fig, r.first_nonfinite_lag, T, f"not finite from lag {r.first_nonfinite_lag}")
@@ -105,9 +110,10 @@ def gradient_flow_plot(flow: dict[str, np.ndarray], T: int) -> Figure:
         label = CELL_LABELS[cell]
         fig.add_trace(plot.Scatter(
             x=steps, y=finite_abs(curve[steps]), mode="lines", name=label, legendgroup=cell,
-            line=dict(color=CELL_COLORS[cell], width=2),
+            line=dict(color=CELL_COLORS[cell], dash=CELL_DASHES[cell], width=2),
             hovertemplate=f"k = %{{x}}<br>‖∂L/∂h_k‖ = %{{y:.4g}}<extra>{label}</extra>"))
-        add_unplottable(fig, steps, curve[steps], f"‖∂L/∂h_k‖ ({label})", xname="step")
+        add_unplottable(fig, steps, curve[steps], f"‖∂L/∂h_k‖ ({label})", xname="step",
+                        series=CELL_INDEX[cell], color=CELL_COLORS[cell])
     set_log_range(fig, *flow.values())
     return fig
 
@@ -120,9 +126,10 @@ def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> Figure:
     title = "Eigen-components |c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|"
     if modes is None:
         return add_note(figure(title, LAG_AXIS, "|c<sub>i</sub>λ<sub>i</sub><sup>T−k</sup>|", T),
+                        # short lines: the long middle one ran off a half-width figure
                         "Eigen-components need a linear RNN (σ = identity):<br>"
-                        "with a nonlinearity every step multiplies by a different "
-                        "diag(σ′(aₜ))W,<br>so no single eigenbasis describes the product.")
+                        "with a nonlinearity every step multiplies<br>by a different "
+                        "diag(σ′(aₜ))W, so no single<br>eigenbasis describes the product.")
     # A conjugate pair has equal |c| and |λ|: one curve, drawn once.
     distinct = [i for i, lam in enumerate(modes.eigenvalues) if lam.imag >= -1e-12]
     shown = [distinct[n] for n in spread(len(distinct), MAX_LINES)]
@@ -136,12 +143,12 @@ def eigen_modes_plot(modes: GradientModes | None, total: np.ndarray) -> Figure:
         fig.add_trace(plot.Scatter(
             x=lags, y=finite_abs(modes.magnitudes[lags, i]), mode="lines",
             name=f"λ{sub(i + 1)} = {text}",
-            line=dict(color=SERIES[n % len(SERIES)], width=2.5 if i == 0 else 1.5),
+            line=dict(**series_style(n), width=2.5 if i == 0 else 1.5),
             hovertemplate=f"T−k = %{{x}}<br>|c λ<sup>T−k</sup>| = %{{y:.4g}}"
                           f"<extra>λ = {text}</extra>"))
     fig.add_trace(plot.Scatter(
         x=lags, y=finite_abs(total[lags]), mode="lines", name=TOTAL,
-        line=dict(color="black", dash="dot"),
+        line=dict(color=GUIDE, dash="dot"),  # black was 1.2:1 on dark; dotted: no series is
         hovertemplate="T−k = %{x}<br>‖(Wᵀ)<sup>T−k</sup>u‖ = %{y:.4g}<extra></extra>"))
     set_log_range(fig, modes.magnitudes[:, shown], total)
     return fig

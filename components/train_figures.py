@@ -15,12 +15,17 @@ from components import plot
 from components.plot import Figure
 from components.figures import (add_note, add_unplottable, base_figure, compact, decade_ticks,
                                 figure, finite_abs, log_heatmap, mark_overflow, set_log_range)
-from components.theme import CLOSED_FORM, OVERFLOW, SERIES, template_name
+from components.theme import (CLOSED_FORM, GUIDE, OKABE_ITO, OVERFLOW, SERIES, SERIES_DASHES,
+                              template_name)
 from components.thinning import thinning_note
 from components.train_snapshot import as_array, pick_hist
 from engine.training import HIST_ACT_EDGES, HIST_GRAD_LOG10_EDGES
 
-RUN_COLOR, TWIN_COLOR, OMEGA_COLOR, CHANCE_COLOR = CLOSED_FORM, "#8a8f98", "#8e24aa", "#555"
+# the run solid, its LR = 0 twin dashed, Ω and the levels (chance, τ) dotted; colours that keep
+# 3:1 on either look's background (#555 and black did not on dark)
+RUN_COLOR, TWIN_COLOR, OMEGA_COLOR, CHANCE_COLOR = (CLOSED_FORM, "#8a8f98",
+                                                  OKABE_ITO["reddish purple"], GUIDE)
+TOTAL_COLOR = GUIDE
 METRIC_LABELS = {"accuracy": "validation accuracy", "mse": "validation MSE"}
 NONFINITE_WHAT = {"loss": "the training loss", "grad": "a gradient",
                   "weights": "a weight (after the update)"}
@@ -49,10 +54,11 @@ def _figure(title: str, ytitle: str, snap: dict, notes=(), log_y: bool = True,
 
 
 def _level(fig: Figure, snap: dict, y: float, name: str, color: str) -> None:
-    """A dashed horizontal line across the run, as a trace (a shape's y on a log axis is
-    easy to get wrong, and a trace has a legend entry)."""
+    """A dotted horizontal line across the run, as a trace (a shape's y on a log axis is
+    easy to get wrong, and a trace has a legend entry). Dotted, not dashed: the twin is dashed,
+    and so is a weight group's line."""
     fig.add_trace(plot.Scatter(x=[0, max(_x_end(snap) - 1, 1)], y=[y, y], mode="lines", name=name,
-                             line=dict(color=color, dash="dash", width=1.5), hoverinfo="skip"))
+                             line=dict(color=color, dash="dot", width=1.5), hoverinfo="skip"))
 
 
 def _mode(snap: dict) -> str:
@@ -165,12 +171,16 @@ def _group_lines(fig: Figure, snap: dict, key: str) -> list:
         name = snap["group_names"][g]
         y = as_array(values)
         arrays.append(y)
+        # a group's colour and a dash of its own (never solid: that is the total's, which is
+        # told from the groups by more than its width; presenter mode draws every line 4 px)
+        color = SERIES[(n + 1) % len(SERIES)]
         fig.add_trace(plot.Scatter(
             x=x, y=compact(finite_abs(y)), mode=_mode(snap), name=name, legendgroup=name,
-            line=dict(color=SERIES[(n + 1) % len(SERIES)], width=1.5), marker=dict(size=4),
+            line=dict(color=color, dash=SERIES_DASHES[1 + n % (len(SERIES_DASHES) - 1)],
+                      width=1.5), marker=dict(size=4),
             hovertemplate=f"step %{{x}}<br>{name}: %{{y:.4g}}<extra></extra>"))
         first = len(fig.data)
-        add_unplottable(fig, x, y, name, xname="step")
+        add_unplottable(fig, x, y, name, xname="step", series=n, color=color)
         for trace in fig.data[first:]:  # the banner and the shading already say "overflowed"
             trace.update(legendgroup=name, showlegend=trace["name"].endswith("= 0 exactly"))
     return arrays
@@ -192,7 +202,7 @@ def grad_lines_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
     fig.add_trace(plot.Scatter(
         x=_steps(snap), y=compact(finite_abs(total)), mode=_mode(snap),
         name="all parameters ‖∂E/∂θ‖" if loss == "E" else "all parameters ‖∂(E + αΩ)/∂θ‖",
-        line=dict(color="black", width=2.5), marker=dict(size=5),
+        line=dict(color=TOTAL_COLOR, width=2.5), marker=dict(size=5),
         hovertemplate="step %{x}<br>‖∂E/∂θ‖: %{y:.4g}<extra></extra>"))
     if snap["clip"] == "norm":
         _level(fig, snap, snap["tau"], f"clipped to τ = {snap['tau']:g}", OVERFLOW)
@@ -214,7 +224,8 @@ def weight_lines_figure(snap: dict | None, empty: str = PRESS_START) -> Figure:
         arrays.append(rec)
         fig.add_trace(plot.Scatter(
             x=_steps(snap), y=compact(finite_abs(rec)), mode=_mode(snap), marker=dict(size=5),
-            name="‖W_rec‖₂ (LSTM/GRU: gates stacked)", line=dict(color="black", width=2.5, dash="dot"),
+            name="‖W_rec‖₂ (LSTM/GRU: gates stacked)",
+            line=dict(color=TOTAL_COLOR, width=2.5, dash="dot"),
             hovertemplate="step %{x}<br>‖W_rec‖₂: %{y:.4g}<extra></extra>"))
     set_log_range(fig, *arrays)
     _overflow(fig, snap)

@@ -9,6 +9,7 @@ from components import chain_figures
 from components.page import Figure, PageView, ParameterPage
 from components.params import Choice, Number, ParamSet
 from components.status import overflowed, regime_badge
+from components.summaries import agreement, ratio, regime_word
 from components.text import fmt
 from engine.activations import ACTIVATIONS
 from engine.chain import reference_chain, scalar_chain_autograd
@@ -24,7 +25,7 @@ PAGE = ParameterPage(
         Choice("act", "activation σ", "identity", ACTIVATIONS, engine="activation"),
     )),
     figures=(Figure("activations"), Figure("backprop"), Figure("gradients")),
-    intro=HERE / "chain.md", equations=HERE / "chain_equations.md",
+    intro=HERE / "chain.md", equations=HERE / "chain_equations.md", code=True,
 )
 PARAMS = PAGE.params
 
@@ -56,9 +57,56 @@ def overflow_notices(chain) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- the figures' text alternatives
+# What the line is: the seed's formulas for σ = identity, numpy's explicit pass otherwise.
+REFERENCE = {"closed form": "The closed form", "numpy": "Numpy's chain rule"}
+TORCH_FORWARD = "torch's forward pass"
+
+
+def activations_summary(ref, auto) -> str:
+    n, a = ref.depth, ref.activations
+    text = (f"Activation aₗ per layer, |aₗ| on a log scale: {fmt(a[0])} at layer 0 (the input "
+            f"x) and {fmt(a[n])} at layer {n}")
+    if ref.first_nonfinite_activation is not None:  # overflow is physics: say where it began
+        text += f"; overflowed to inf/NaN from layer {ref.first_nonfinite_activation} on"
+    who = "The closed form" if ref.method == "closed form" else "Numpy's forward pass"
+    return f"{text}. {agreement(who, TORCH_FORWARD, a, auto.activations)}."
+
+
+def backprop_summary(ref, auto) -> str:
+    n, bp = ref.depth, ref.backprop
+    text = "Backprop factor |∂aₙ/∂aₗ| per layer with its bound (γ|w|)ⁿ⁻ˡ: "
+    text += (f"the signal reaching layer 1 is {fmt(bp[1])} times layer {n}'s and the input "
+             f"(layer 0) gets {fmt(bp[0])} times" if n > 1 else
+             f"{fmt(bp[n])} at layer 1 and {fmt(bp[0])} at the input (layer 0)")
+    bad = np.flatnonzero(~np.isfinite(bp))
+    if bad.size:  # the backward pass runs from layer n down: it broke at the highest bad layer
+        text += f", not finite from layer {int(bad[-1])} down"
+    text += f"; about {fmt(ref.rate)} per layer: {regime_word(ref.regime)}"
+    return f"{text}. {agreement(REFERENCE[ref.method], 'autograd', bp, auto.backprop)}."
+
+
+def gradients_summary(ref, auto) -> str:
+    n, g = ref.depth, ref.grad_w
+    text = "Weight gradient |∂aₙ/∂wₗ| per layer with its bound γ|aₗ₋₁|(γ|w|)ⁿ⁻ˡ: "
+    if n == 1:
+        text += f"{fmt(g[0])} at the only layer"
+    else:
+        text += f"{fmt(g[-1])} at layer {n} (next to the output) and {fmt(g[0])} at layer 1"
+        share = ratio(g[0], g[-1])
+        if share is not None:
+            text += f", so layer 1 gets {fmt(share)} of layer {n}'s"
+    bad = int(np.sum(~np.isfinite(g)))
+    if bad:
+        text += (f"; {bad} of {n} layers' gradients are not finite, the first the "
+                 f"backward pass meets at layer {ref.deepest_nonfinite_gradient}")
+    return f"{text}. {agreement(REFERENCE[ref.method], 'autograd', g, auto.grad_w)}."
+
+
 @serve(PAGE)
 def view(**values) -> PageView:
-    """The three figures, the regime badge and any overflow notice for validated values."""
+    """The three figures, their text alternatives, the regime badge and any overflow notice
+    for validated values."""
     args = PARAMS.engine_args(values)
     reference, autograd = reference_chain(**args), scalar_chain_autograd(**args)
     return PageView(
@@ -66,5 +114,8 @@ def view(**values) -> PageView:
                  "backprop": chain_figures.scalar_backprop(reference, autograd),
                  "gradients": chain_figures.scalar_gradients(reference, autograd)},
         explained=[regime_badge(PAGE.name, reference.regime, summary(reference))],
-        overflow=overflow_notices(reference))
+        overflow=overflow_notices(reference),
+        summaries={"activations": activations_summary(reference, autograd),
+                   "backprop": backprop_summary(reference, autograd),
+                   "gradients": gradients_summary(reference, autograd)})
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import dash
+import numpy as np
 from dash import dcc, html, register_page
 
 from app.parameter_page import serve
@@ -27,6 +28,7 @@ from components import cliff_figures as figures
 from components.page import Control, Figure, PageView, ParameterPage, Static
 from components.params import Choice, Number, ParamSet
 from components.status import regime_badge
+from components.summaries import extremes, listing
 from components.text import fmt
 from engine.cliff import (DEFAULT_B_RANGE, DEFAULT_LR, DEFAULT_START, DEFAULT_STEPS,
                           DEFAULT_TARGET, DEFAULT_THRESHOLD, DEFAULT_W_RANGE, EXPLODING_RATIO,
@@ -152,13 +154,86 @@ def explained(values, r) -> list:
     ]
 
 
+# ---------------------------------------------------------------- the figures' text alternatives
+
+
+# The map shows the grid and a margin around it (cliff_figures.loss_surface pads its axes by 2%
+# of each span, so that a start on the edge shows): a path ending there ends on the map.
+MAP_MARGIN = 0.02
+
+
+def point(p) -> str:
+    return f"({fmt(p[0])}, {fmt(p[1])})"
+
+
+def surface_summary(values, r, surf) -> str:
+    how = "a log colour map" if values["view"] == "2d" else "a three-dimensional surface"
+    text = f"Loss E(w, b) as {how}"
+    low, high = extremes(surf.E)  # rows are b, columns w
+    if low is not None:
+        text += (f": from {fmt(surf.E[low])} at (w, b) = {point((surf.w[low[1]], surf.b[low[0]]))} "
+                 f"to {fmt(surf.E[high])} at {point((surf.w[high[1]], surf.b[high[0]]))}")
+    (w_lo, w_hi), (b_lo, b_hi) = (surf.w[[0, -1]], surf.b[[0, -1]])
+    pad_w, pad_b = MAP_MARGIN * (w_hi - w_lo), MAP_MARGIN * (b_hi - b_lo)
+    ends = []
+    for P in r.paths:
+        w, b = P.path[-1]
+        inside = w_lo - pad_w <= w <= w_hi + pad_w and b_lo - pad_b <= b <= b_hi + pad_b
+        ends.append(f"{figures.METHOD_STYLE[P.method][1]} {'ends ' if not ends else ''}at "
+                    f"{point(P.path[-1])}" + ("" if inside else ", outside the map"))
+    return text + f". From the start {point(r.paths[0].path[0])} " + listing(ends) + "."
+
+
+def stepsizes_summary(r) -> str:
+    text = (f"Step length ‖θₖ₊₁ − θₖ‖ per iteration on a log scale, with the norm-clipping cap "
+            f"lr·threshold = {fmt(r.cap)}: ")
+    if not r.clipped:
+        return text + (f"‖∇E‖ stayed below the threshold, so clipping never acted and the three "
+                       f"coincide; the largest step is {fmt(r.largest_step)} at iteration "
+                       f"{r.largest_step_at}: {r.regime}.")
+    norm, value = (float(np.max(P.step_norm)) for P in r.paths[1:])
+    return text + (f"plain GD's largest step is {fmt(r.largest_step)} at iteration "
+                   f"{r.largest_step_at}, {fmt(r.ratio)} times the cap: {r.regime}. With clipping "
+                   f"the largest steps are {fmt(norm)} (by norm) and {fmt(value)} (by value).")
+
+
+def clipping_summary(c) -> str:
+    thr = c.threshold
+    if not c.norm_raw > thr:
+        return (f"∇E at the start has ‖g‖ = {fmt(c.norm_raw)}, within the threshold {fmt(thr)} "
+                "(the circle for clipping by norm, the square for clipping by value): neither "
+                "clipping changes it.")
+    return (f"∇E at the start and its two clippings onto the threshold {fmt(thr)} (circle: by "
+            f"norm, square: by value): the raw gradient has ‖g‖ = {fmt(c.norm_raw)}, "
+            f"{fmt(c.norm_raw / thr)} times the threshold. Clipped by norm it keeps its direction "
+            f"at ‖g‖ = {fmt(c.norm_by_norm)}; clipped by value it has ‖g‖ = "
+            f"{fmt(c.norm_by_value)}, turned {fmt(c.angle_by_value, 3)}° from the raw direction.")
+
+
+def loss_summary(r) -> str:
+    plain = r.paths[0]
+    ends = [f"{figures.METHOD_STYLE[P.method][1]} at {fmt(P.loss[-1])}" for P in r.paths]
+    text = (f"Loss E per iteration on a log scale, all three from E = {fmt(plain.loss[0])} at the "
+            f"start: after {plain.step_norm.size} iterations " + listing(ends))
+    for P in r.paths:
+        if P.diverged_at >= 0:  # overflow is physics: say where it began
+            text += (f"; {figures.METHOD_STYLE[P.method][1]} not finite from iteration "
+                     f"{P.diverged_at} (stopped there)")
+    return text + "."
+
+
 @serve(PAGE)
 def view(**values) -> PageView:
-    """The four figures and the explanations under them, for validated values."""
+    """The four figures, their text alternatives and the explanations under them, for
+    validated values."""
     r = descend_from(**PARAMS.engine_args(values))
+    surf = display_surface()
     return PageView(
-        figures={"surface": figures.loss_surface(display_surface(), r.paths, values["view"]),
+        figures={"surface": figures.loss_surface(surf, r.paths, values["view"]),
                  "stepsizes": figures.step_norms(r.paths, values["lr"], values["clip"]),
                  "clipping": figures.clip_arrows(r.start),
                  "loss": figures.loss_curves(r.paths)},
-        explained=explained(values, r))
+        explained=explained(values, r),
+        summaries={"surface": surface_summary(values, r, surf),
+                   "stepsizes": stepsizes_summary(r), "clipping": clipping_summary(r.start),
+                   "loss": loss_summary(r)})

@@ -26,6 +26,7 @@ from components import dynamics_figures as figures
 from components.page import Figure, PageView, ParameterPage, Reset
 from components.params import Choice, Number, ParamSet
 from components.status import regime_badge
+from components.summaries import listing, regime_word
 from components.text import fmt
 from engine.dynamics import (CUSP_B, DEFAULT_B_SWEEP, DEFAULT_W_SWEEP, FOLD_MIN_W, MAP_ACTIVATIONS,
                              explore)
@@ -159,9 +160,114 @@ def explained(values, r) -> list:
     ]
 
 
+# ---------------------------------------------------------------- the figures' text alternatives
+# The map's values go to DIGITS digits, as in the status area: folds and crossings sit 1e−3
+# apart, and the vertical lines the figures draw there are what these sentences name.
+
+
+def fan_summary(r) -> str:
+    p, x, ends = r.param, r.current.x[:, 0], r.fan.x[-1]
+    text = (f"Trajectories xₜ for {len(r.thetas)} values of {p} from {fmt(r.lo, DIGITS)} to "
+            f"{fmt(r.hi, DIGITS)} and the current {p} = {fmt(r.value, DIGITS)} (highlighted): "
+            f"the current orbit goes from x₀ = {fmt(x[0], DIGITS)} to x_T = "
+            f"{fmt(x[-1], DIGITS)} in {len(x) - 1} steps")
+    finite = ends[np.isfinite(ends)]
+    if finite.size:
+        text += (f"; the others end between {fmt(finite.min(), DIGITS)} and "
+                 f"{fmt(finite.max(), DIGITS)}")
+    if finite.size < ends.size:
+        text += f"; {ends.size - finite.size} of them end not finite"
+    return text + "."
+
+
+def cobweb_summary(r) -> str:
+    fp, x = r.fixed_points, r.current.x[:, 0]
+    roots = [(v, st) for v, st in zip(fp.x.ravel().tolist(), fp.stable.ravel().tolist()) if v == v]
+    points = [f"{fmt(round(v, 12) + 0.0, DIGITS)} ({'stable' if st else 'unstable'})"
+              for v, st in roots]  # (rounding noise ±1e−17 shows as 0, as in the status)
+    text = ("Cobweb of the map x ↦ w·σ(x) + b against the diagonal, from x₀ = "
+            f"{fmt(x[0], DIGITS)}: "
+            + (f"fixed point{'s' if len(roots) > 1 else ''} x* = {listing(points)}" if roots
+               else "no fixed point"))
+    return (text + f"; the orbit reaches x_T = {fmt(x[-1], DIGITS)}, the map's slope "
+            f"|w·σ′(xₜ₋₁)| along it averaging {fmt(r.rate)} per step: {regime_word(r.regime)}.")
+
+
+def crossing_shown(sweep, lo: float, hi: float) -> bool:
+    """Whether the figures draw the basin-boundary line (dynamics_figures.crossing_marks)."""
+    c = sweep.crossing
+    return bool(np.isfinite(c) and lo <= c <= hi and abs(sweep.crossing_slope) > 1)
+
+
+def marks(r) -> str:
+    """The vertical lines of the sweep figures: the crossing, the folds, the current θ (by what
+    they mark, not by their line style, which is the figures' business)."""
+    sw, p, lines = r.sweep, r.param, []
+    if crossing_shown(sw, r.lo, r.hi):
+        lines.append(f"the basin boundary {p}* = {fmt(sw.crossing, DIGITS)} (x₀ is the unstable "
+                     "fixed point there)")
+    inside = [v for v in sw.folds.values.tolist() if r.lo <= v <= r.hi]
+    if inside:
+        lines.append(f"the fold{'s' if len(inside) > 1 else ''} at {p} = "
+                     + listing([fmt(v, DIGITS) for v in inside]))
+    lines.append(f"the current {p} = {fmt(r.value, DIGITS)}")
+    return "; vertical lines mark " + listing(lines)
+
+
+def final_summary(r) -> str:
+    sw = r.sweep
+    return (f"Final state x_T after T = {sw.T} steps against {r.param} from {fmt(r.lo, DIGITS)} "
+            f"to {fmt(r.hi, DIGITS)}: {fmt(sw.x_T[0], DIGITS)} at the left end and "
+            f"{fmt(sw.x_T[-1], DIGITS)} at the right" + marks(r) + ".")
+
+
+def gradient_summary(r) -> str:
+    sw, p = r.sweep, r.param
+    size = np.abs(np.asarray(sw.dxT, dtype=float))
+    text = (f"|∂x_T/∂{p}| against {p} on a log scale: {fmt(size[0])} at the left end and "
+            f"{fmt(size[-1])} at the right")
+    if np.isfinite(sw.peak):
+        text += f"; largest {fmt(abs(sw.peak), DIGITS)} at {p} = {fmt(sw.peak_at, DIGITS)}"
+        if crossing_shown(sw, r.lo, r.hi):
+            off = sw.peak_at - sw.crossing
+            text += (f", at the basin boundary {p}*" if off == 0 else
+                     f", {fmt(abs(off), 2)} {'below' if off < 0 else 'above'} the basin boundary "
+                     f"{p}*")
+    bad = int(np.sum(~np.isfinite(size)))
+    if bad:
+        text += f"; not finite at {bad} of {size.size} values of {p}"
+    return text + marks(r) + "."
+
+
+def bifurcation_summary(r) -> str:
+    p, d = r.param, r.diagram
+    folds = [v for v in d.folds.values.tolist() if r.curve.lo <= v <= r.curve.hi]
+    text = (f"Fixed points x* against {p} (stable and unstable branches) and x_∞ by continuation, "
+            f"{p} swept up and down: "
+            + (f"fold{'s' if len(folds) > 1 else ''} at {p} = "
+               + listing([fmt(v, DIGITS) for v in folds]) if folds else "no fold in this range"))
+    up, down = d.forward, d.backward
+    with np.errstate(invalid="ignore"):
+        apart = (np.isfinite(up) & np.isfinite(down)
+                 & (np.abs(up - down) > 1e-6 * (1 + np.abs(up))))
+    if not (np.isfinite(up) & np.isfinite(down)).any():
+        pass  # nothing to compare: the clause below says x_∞ has no value
+    elif apart.any():  # the two sweeps disagree exactly where two attractors coexist
+        text += (f"; between {p} = {fmt(d.values[apart].min(), DIGITS)} and "
+                 f"{fmt(d.values[apart].max(), DIGITS)} the two sweeps end on different "
+                 "branches: hysteresis")
+    else:
+        text += "; both sweeps end on the same branch everywhere: no hysteresis"
+    bad = int(np.sum(~np.isfinite(up)))
+    if bad:
+        text += f"; swept up, x_∞ has no finite value at {bad} of {up.size} values of {p}"
+    return text + "."
+
+
 @serve(PAGE)
 def view(**values) -> PageView:
-    """The five figures and the explanations under them, for validated values."""
+    """The five figures, their text alternatives and the explanations under them, for
+    validated values."""
     r = explore(**PARAMS.engine_args(values))
     return PageView(
         figures={
@@ -170,4 +276,7 @@ def view(**values) -> PageView:
             "final": figures.final_state(r.sweep, r.lo, r.hi, r.value),
             "gradient": figures.sweep_gradient(r.sweep, r.lo, r.hi, r.value),
             "bifurcation": figures.bifurcation(r.curve, r.diagram, r.value)},
-        explained=explained(values, r))
+        explained=explained(values, r),
+        summaries={"trajectories": fan_summary(r), "cobweb": cobweb_summary(r),
+                   "final": final_summary(r), "gradient": gradient_summary(r),
+                   "bifurcation": bifurcation_summary(r)})

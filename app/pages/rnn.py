@@ -30,17 +30,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dash
+import numpy as np
 from dash import dcc, html, register_page
 
 from app.cache import cached
 from app.parameter_page import serve
 from components import rnn_figures
-from components.controls import slider
+from components.controls import label_id, slider
 from components.page import Figure, PageView, ParamControl, ParameterPage, Reset, Static
 from components.params import Choice, ChoiceList, Number, ParamSet
 from components.status import overflowed, regime_badge
+from components.summaries import extremes, listing, ratio, regime_word, sub
 from components.text import fmt
-from components.thinning import steps_shown
+from components.thinning import spread, steps_shown
 from engine.cells import ATTENTION_VALUE_SCALE, CELLS, RESIDUAL_ALPHA, gradient_flow
 from engine.rnn import INITS, PRESETS, bptt, gradient_modes
 
@@ -91,7 +93,7 @@ PROSE = {"halving": PRESETS["halving"]["scale"], "doubling": PRESETS["doubling"]
          "halving_end": bptt(**PRESETS["halving"]).jacobian_norms[-1],
          "doubling_end": bptt(**PRESETS["doubling"]).jacobian_norms[-1],
          "residual_alpha": RESIDUAL_ALPHA, "attention_beta": ATTENTION_VALUE_SCALE}
-RHO_LABEL = "rnn-rho-label"
+RHO_LABEL = label_id("rnn", "rho")  # the label the page rewrites per construction
 
 
 def rho_reset_notice(values: dict) -> str:
@@ -109,7 +111,6 @@ class RhoSlider(ParamControl):
     def component(self, page, values):
         control = slider(page.name, replace(page.params["rho"], label=RHO_LABELS[values["init"]]),
                          values["rho"])
-        control.children[0].id = RHO_LABEL
         return control
 
     def outputs(self, page):
@@ -135,7 +136,7 @@ PAGE = ParameterPage(
     figures=(Figure("norms", ignores=("cells",)), Figure("heatmap", ignores=("cells",)),
              Figure("flow", height=420, wide=True),  # a long x axis, a long legend
              Figure("singular", ignores=("cells",)), Figure("modes", ignores=("cells",))),
-    intro=HERE / "rnn.md", equations=HERE / "rnn_equations.md", prose=PROSE,
+    intro=HERE / "rnn.md", equations=HERE / "rnn_equations.md", prose=PROSE, code=True,
     panel=(Static(preset_links), "act", "d", "T", "init", RhoSlider("rho"), "seed", "inputs",
            "h0", "cells"),
     # a new construction starts from its own default scale
@@ -175,20 +176,123 @@ def overflow_notices(r, T: int) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- the figures' text alternatives
+# Each describes the figure as drawn: where a figure thins its steps (steps_shown), so does
+# its sentence, so every number in it is a point of the plot.
+
+
+def norms_summary(r, T: int) -> str:
+    J = r.jacobian_norms
+    text = (f"‖∂h_T/∂h_k‖₂ against steps back T − k, with its bound (γ‖W_h‖₂)^(T−k): "
+            f"{fmt(J[0])} at 0 steps back")
+    if r.first_nonfinite_lag is None:
+        text += f" and {fmt(J[T])} at {T} steps back (h₀)"
+    else:  # overflow is physics: say where it began
+        text += f", overflowed to inf/NaN from {r.first_nonfinite_lag} steps back on"
+    return (text + f"; about {fmt(r.rate)} per step: {regime_word(r.regime)}. The bound's factor "
+            f"per step is γ‖W_h‖₂ = {fmt(r.bound_factor)}.")
+
+
+def heatmap_summary(r, T: int) -> str:
+    steps = steps_shown(T, rnn_figures.MAX_HEATMAP_STEPS)
+    C = r.contribution_map[np.ix_(steps, steps)]  # the cells drawn: [t, k]
+    text = ("‖∂J_t/∂h_k‖ for each loss term J_t (rows t) and earlier state h_k (columns k), "
+            "log colour")
+    low, high = extremes(C)
+    if low is not None:
+        text += (f": from {fmt(C[low])} at t = {steps[low[0]]}, k = {steps[low[1]]} to "
+                 f"{fmt(C[high])} at t = {steps[high[0]]}, k = {steps[high[1]]}")
+    text += f". The longest reach, from J_T back to h₀, is {fmt(C[-1, 0])}"
+    lower = steps[:, None] >= steps[None, :]  # k ≤ t: the cells that exist
+    bad = ~np.isfinite(C) & lower & (steps[:, None] > 0)
+    if bad.any():
+        first = steps[np.flatnonzero(bad.any(axis=1))[0]]
+        text += f"; blank where not finite, from t = {first} on"
+    if ((C == 0) & lower).any():
+        text += "; blank where exactly zero"
+    return text + "."
+
+
+def singular_summary(r, T: int) -> str:
+    s, d = r.singular_values, r.singular_values.shape[1]
+    lags = steps_shown(T, rnn_figures.MAX_LINE_STEPS)
+    ends = s[lags][:, [0, d - 1]]
+    at = next((int(lag) for lag, row in zip(lags[::-1], ends[::-1]) if np.isfinite(row).all()),
+              None)
+    text = (f"Singular values of ∂h_T/∂h_k against steps back T − k: all {fmt(s[0, 0])} at 0 "
+            "steps back")
+    if at is None or at == 0:
+        pass  # nothing finite beyond the identity: the overflow clause below says so
+    elif d == 1:
+        text += f"; at {at} steps back the only one, s₁, is {fmt(s[at, 0])}"
+    else:
+        text += (f"; at {at} steps back the largest, s₁, is {fmt(s[at, 0])} and the smallest, "
+                 f"s{sub(d)}, {fmt(s[at, d - 1])}")
+        spread_ = ratio(s[at, 0], s[at, d - 1])
+        if spread_ is not None:
+            text += f": a spread of {fmt(spread_)}"
+    if r.first_nonfinite_lag is not None:
+        text += f"; not finite from {r.first_nonfinite_lag} steps back on"
+    return text + "."
+
+
+def modes_summary(modes, total, T: int) -> str:
+    if modes is None:
+        return ("No eigen-components here: they need a linear RNN (σ = identity); with a "
+                "nonlinearity each step multiplies by a different diag(σ′(aₜ))W.")
+    distinct = [i for i, lam in enumerate(modes.eigenvalues) if lam.imag >= -1e-12]
+    shown = [distinct[n] for n in spread(len(distinct), rnn_figures.MAX_LINES)]  # as drawn
+    lags = steps_shown(T, rnn_figures.MAX_LINE_STEPS)
+    mags = modes.magnitudes[np.ix_(lags, shown)]
+    ok = np.isfinite(mags).all(axis=1) & np.isfinite(total[lags])
+    text = ("Eigen-components |cᵢλᵢ^(T−k)| of the gradient (σ = identity) against steps back, "
+            "with their total ‖(W_hᵀ)^(T−k)u‖")
+    if not ok.any():
+        return text + ": not finite anywhere."
+    row = int(np.flatnonzero(ok)[-1])
+    top = int(np.argmax(mags[row]))
+    lam = modes.eigenvalues[shown[top]]
+    name = (f"λ{sub(shown[top] + 1)} = {fmt(lam.real, 2)}" if abs(lam.imag) < 1e-12 else
+            f"λ{sub(shown[top] + 1)} = {fmt(lam.real, 2)} ± {fmt(abs(lam.imag), 2)}i")
+    return (text + f": at {lags[row]} steps back the largest drawn is the mode {name}, at "
+            f"{fmt(mags[row, top])}, against the total {fmt(total[lags[row]])}.")
+
+
+def flow_summary(flow: dict, T: int) -> str:
+    if not flow:
+        return "No cell is ticked: tick one or more to compare how far ‖∂L/∂h_k‖ reaches back."
+    labels = {cell: rnn_figures.CELL_LABELS[cell] for cell in flow}
+    reach = [f"{fmt(curve[0])} through the {labels[cell]}" for cell, curve in flow.items()]
+    at_end = next(iter(flow.values()))[T]  # ‖u‖ for every cell
+    text = (f"‖∂L/∂h_k‖ per step k for each cell, L = u·h_T, so {fmt(at_end)} at k = {T}: what "
+            f"reaches h₀ is {listing(reach)}")
+    finite = {cell: curve[0] for cell, curve in flow.items() if np.isfinite(curve[0])}
+    if len(flow) > 1 and finite:
+        text += f"; the most reaches back through the {labels[max(finite, key=finite.get)]}"
+    for cell, curve in flow.items():
+        bad = np.flatnonzero(~np.isfinite(curve))
+        if bad.size:  # the gradient travels from k = T down: it broke at the highest bad step
+            text += f"; through the {labels[cell]} not finite from k = {int(bad[-1])} down"
+    return text + "."
+
+
 @cached
 def anatomy(**args) -> PageView:
-    """The vanilla RNN's figures, badge and notices: everything but the remedies plot, so a
-    change of the compared cells reuses them (cached apart)."""
+    """The vanilla RNN's figures, their text alternatives, badge and notices: everything but
+    the remedies plot, so a change of the compared cells reuses them (cached apart)."""
     T = args["T"]
     r = bptt(**args, map_rows=steps_shown(T, rnn_figures.MAX_HEATMAP_STEPS))
     modes = gradient_modes(r.W, r.readout, T) if args["act"] == "identity" else None
+    total = r.contribution_map[T, ::-1]
     return PageView(
         figures={"norms": rnn_figures.jacobian_norms(r),
                  "heatmap": rnn_figures.contribution_heatmap(r),
                  "singular": rnn_figures.singular_value_plot(r),
-                 "modes": rnn_figures.eigen_modes_plot(modes, r.contribution_map[T, ::-1])},
+                 "modes": rnn_figures.eigen_modes_plot(modes, total)},
         explained=[regime_badge(PAGE.name, r.regime, summary(r, T))],
-        overflow=overflow_notices(r, T))
+        overflow=overflow_notices(r, T),
+        summaries={"norms": norms_summary(r, T), "heatmap": heatmap_summary(r, T),
+                   "singular": singular_summary(r, T), "modes": modes_summary(modes, total, T)})
 
 
 @cached
@@ -199,10 +303,12 @@ def flow_curve(cell: str, **args):
 
 @serve(PAGE)
 def view(**values) -> PageView:
-    """The five figures, the regime badge and any overflow notice for validated values."""
+    """The five figures, their text alternatives, the regime badge and any overflow notice
+    for validated values."""
     args = PARAMS.engine_args(values)
     cells = args.pop("cells")
     drawn = anatomy(**args)
     flow = {cell: flow_curve(cell, **args) for cell in cells}
     return replace(drawn, figures={
-        **drawn.figures, "flow": rnn_figures.gradient_flow_plot(flow, values["T"])})
+        **drawn.figures, "flow": rnn_figures.gradient_flow_plot(flow, values["T"])},
+        summaries={**drawn.summaries, "flow": flow_summary(flow, values["T"])})

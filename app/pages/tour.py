@@ -152,14 +152,14 @@ def layout(**query):
 
     def step_link(k: int, text: str, cls: str):
         if not 1 <= k <= len(STEPS):
-            return html.Span(text, className=f"{cls} disabled")
+            return html.Span(text, className=f"{cls} disabled", **{"aria-disabled": "true"})
         href = dash.get_relative_path("/tour") + "?" + urlencode({"step": k, **_look(query)})
         return dcc.Link(text, href=href, className=cls, id=cls)
 
     return html.Div(className="page tour", children=[
         html.Div(className="url-notices", children=[html.Ul(className="notice notice-warning",
                  children=[html.Li(t) for t in notices])] if notices else []),
-        html.Nav(className="tour-nav", children=[
+        html.Nav(className="tour-nav", **{"aria-label": "Tour steps"}, children=[
             step_link(n - 1, "← previous", "tour-prev"),
             html.Span(f"step {n} of {len(STEPS)}", className="tour-count", id="tour-count"),
             step_link(n + 1, "next →", "tour-next"),

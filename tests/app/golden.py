@@ -249,24 +249,32 @@ def figure_digest(figure: dict) -> dict:
             "digest": digest(body), "structure": structure, "numbers": numbers}
 
 
+def train_history(preset, changes: dict, steps: int):
+    """(config, History) of a short deterministic run and its LR = 0 twin, stepped to the end
+    in this process as a run process would (snapshots every 5 steps)."""
+    from components.train_snapshot import History
+    from engine.training import PRESETS, Run, config_from_dict, lr_zero_twin
+    base = PRESETS[preset].to_dict() if preset else {}
+    config = config_from_dict({**base, **changes, "steps": steps, "eval_every": 5,
+                               "hist_every": 5})
+    main, twin = Run(config), Run(lr_zero_twin(config))
+    history = History(main.info)
+    while not main.done:
+        history.add(main.step(), None if twin.done else twin.step())
+    return config, history
+
+
 def train_figures_shot() -> dict:
     """Every /train figure for the runs of TRAIN_RUNS (streaming and final snapshots, the
     histogram slider's first step), and the figures before a run."""
     from components import train_figures
     from components.figures import portable
-    from components.train_snapshot import History, pick_hist
-    from engine.training import PRESETS, Run, config_from_dict, lr_zero_twin
+    from components.train_snapshot import pick_hist
     out = {"empty": [figure_digest(f) for f in train_figures.empty_figures()],
            "waiting": [figure_digest(f)
                        for f in train_figures.empty_figures(train_figures.WAITING)]}
     for preset, changes, steps in TRAIN_RUNS:
-        base = PRESETS[preset].to_dict() if preset else {}
-        config = config_from_dict({**base, **changes, "steps": steps, "eval_every": 5,
-                                   "hist_every": 5})
-        main, twin = Run(config), Run(lr_zero_twin(config))
-        history = History(main.info)
-        while not main.done:
-            history.add(main.step(), None if twin.done else twin.step())
+        config, history = train_history(preset, changes, steps)
         history.elapsed = 1.5  # the wall time is the machine's, not the figure's
         label = preset or f"{config.kind}-{changes.get('task')}"
         for all_hists in (False, True):

@@ -210,7 +210,8 @@ def test_a_url_without_rho_gets_its_inits_default(client, init, rho):
     assert rnn.RHO_DEFAULTS[init] == rho
     values, notices = rnn.PARAMS.parse({"init": init, "d": "8"})
     assert values["rho"] == rho and notices == []
-    by_id = {getattr(c, "id", None): c for c in walk(rnn.layout(init=init))}
+    by_id = {c.id: c for c in walk(rnn.layout(init=init))
+             if isinstance(getattr(c, "id", None), str)}  # not the CSV buttons' pattern ids
     assert by_id["rnn-rho"].value == rho and by_id["rnn-init"].value == init
     label = by_id["rnn-rho-label"]
     assert label.children == rnn.RHO_LABELS[init] and label.htmlFor == "rnn-rho"

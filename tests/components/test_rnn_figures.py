@@ -106,7 +106,11 @@ def test_flow_figure_has_one_curve_per_cell_and_lstm_differs_from_vanilla():
     lstm, rnn = curves["LSTM"].y, curves["vanilla RNN"].y
     assert lstm[40] == rnn[40] == pytest.approx(1.0)  # ∂L/∂h_T = u
     assert not np.allclose(lstm, rnn, rtol=1e-3)
-    assert len(set(rnn_figures.CELL_COLORS.values())) == len(CELLS)
+    # four colour-blind-safe hues reach 3:1 on both backgrounds: the cells differ by dash
+    # (and colour where it can), so they can be told apart in grey scale
+    assert len(set(rnn_figures.CELL_DASHES.values())) == len(CELLS)
+    for cell in flow:
+        assert curves[rnn_figures.CELL_LABELS[cell]].line.dash == rnn_figures.CELL_DASHES[cell]
 
 
 def test_attention_curve_is_plotted_with_its_own_label_and_colour():

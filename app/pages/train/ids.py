@@ -5,6 +5,7 @@ PAGE = "train"
 GRAPHS = {name: f"{PAGE}-{name}" for name in ("loss", "metric", "heatmap", "grads", "weights",
                                               "hist")}
 STATUS, QUERY = f"{PAGE}-status", f"{PAGE}-query"
+PINS = f"{PAGE}-pins"  # a lesson link's lock= and hide= (params.TrainPins.store)
 START, STOP = f"{PAGE}-start", f"{PAGE}-stop"
 PROGRESS, PROGRESS_TEXT, RUN_STATUS = f"{PAGE}-progress", f"{PAGE}-progress-text", f"{PAGE}-run"
 RUN_INFO = f"{PAGE}-run-info"  # queued / shared / replayed: who else this run serves

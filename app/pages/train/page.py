@@ -20,19 +20,21 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update, regi
 
 from app.clients import client_address
 from app.pages.train import view
-from app.pages.train.ids import (GRAPHS, KIND, PAGE, POLL, PROGRESS, PROGRESS_TEXT, QUERY, RUN,
-                                 RUN_INFO, RUN_STATUS, SHOWN, SLIDER, START, STATUS, STOP, TAB,
-                                 TEMPLATE, control, panel)
+from app.pages.train.ids import (GRAPHS, KIND, PAGE, PINS, POLL, PROGRESS, PROGRESS_TEXT, QUERY,
+                                 RUN, RUN_INFO, RUN_STATUS, SHOWN, SLIDER, START, STATUS, STOP,
+                                 TAB, TEMPLATE, control, panel)
 from app.look import requested_look
-from app.pages.train.params import (KIND as KIND_PARAM, PARAMS, STORIES, engine_config, parse,
-                                    parse_panels, preset_query, query)
+from app.pages.train.params import (KIND as KIND_PARAM, NO_TRAIN_PINS, PARAMS, STORIES,
+                                    engine_config, parse, parse_panels, pins, preset_query,
+                                    preset_values, query, read_pins)
 from app.runs import manager
 from components import train_figures
-from components.controls import control as param_control, control_panel
+from components.controls import control as param_control, control_panel, locked, tag_param
 from components.figures import portable
-from components.layout import graph, markdown_file, mirror_query_to_url, notice_list, page_frame, walk
+from components.layout import (code_export, graph, markdown_file, mirror_query_to_url,
+                               notice_list, page_frame, summary_id, walk)
 from components.theme import Look, template_json, with_look
-from components.train_snapshot import pick_hist
+from components.train_snapshot import NO_RUN, WAITING, hist_sentence, pick_hist
 from components.train_snapshot import (MAX_HEAT_COLS, MAX_HEAT_ROWS, MAX_HIST_ROWS,
                                        MAX_LINE_COLS)
 from engine.training import PRESETS, SMALL_STD
@@ -53,13 +55,36 @@ register_page(__name__, path="/train", name="Train", title="Train and diagnose Â
 # ====================================================================== layout
 
 
-def preset_links():
+def preset_links(pinned=NO_TRAIN_PINS):
+    """The presets; under a lesson link, each keeps its pins (a preset of the other model is
+    left out when the link locks the model)."""
+    links = {name: preset_query(name, pinned) for name in PRESETS}
+
+    def text(name):  # and the pinned values this preset would have set otherwise
+        kind, values = preset_values(name)
+        part = pinned.part(kind)
+        kept = [f"{n} stays {PARAMS[kind][n].format(part.link[n])}" for n in part.names
+                if values[n] != part.link[n]]
+        label = name.replace("_", " ")
+        return [label, html.Span(f" ({', '.join(kept)})", className="preset-pinned")] if kept \
+            else label
+
     return html.Div(className="control train-presets", children=[
         html.Label("Presets (each a story; press Start)"),
-        html.Ul([html.Li([dcc.Link(name.replace("_", " "), id=f"{PAGE}-preset-{name}",
-                                   href=dash.get_relative_path(f"/{PAGE}") + preset_query(name)),
-                          html.Span(f": {STORIES[name]}")]) for name in PRESETS]),
+        html.Ul([html.Li([dcc.Link(text(name), id=f"{PAGE}-preset-{name}",
+                                   href=dash.get_relative_path(f"/{PAGE}") + links[name]),
+                          html.Span(f": {STORIES[name]}")])
+                 for name in PRESETS if links[name] is not None]),
     ])
+
+
+def pinned_control(page: str, param, value, pinned):
+    """A parameter's control under the link's pins: as it is, locked, or (hidden) None."""
+    if pinned.hidden(param.name):
+        return None
+    piece = param_control(page, param, value)
+    tag_param(piece, param.name, param.label)
+    return locked(piece) if param.name in pinned else piece
 
 
 def shown(visible: bool) -> dict:
@@ -68,14 +93,18 @@ def shown(visible: bool) -> dict:
 
 def layout(**query_args):
     kind, values, notices = parse(query_args.get("kind", "ff"), query_args)
+    pinned, said = pins(query_args, kind, values)
+    notices += said
     panels = []
     for k, params in PARAMS.items():
         vals = values if k == kind else params.defaults()
         panels.append(html.Div(id=panel(k), style=shown(k == kind),
-                               children=[param_control(f"{PAGE}-{k}", p, vals[p.name])
-                                         for p in params]))
-    controls = control_panel([preset_links(),
-                              param_control(PAGE, KIND_PARAM, kind), *panels])
+                               children=[c for c in (pinned_control(f"{PAGE}-{k}", p, vals[p.name],
+                                                                    pinned) for p in params)
+                                         if c is not None]))
+    model = pinned_control(PAGE, KIND_PARAM, kind, pinned)
+    controls = control_panel([preset_links(pinned), *([model] if model else []), *panels,
+                              code_export(PAGE), dcc.Store(id=PINS, data=pinned.store())])
     run_bar = html.Div(className="train-run", style={"gridColumn": "1 / -1"}, children=[
         html.Div(className="train-buttons", children=[
             html.Button("Start", id=START, n_clicks=0, className="train-start"),
@@ -91,6 +120,9 @@ def layout(**query_args):
     for (name, graph_id), fig in zip(GRAPHS.items(), train_figures.empty_figures()):
         graphs[name] = graph(graph_id, height=420 if name in ("heatmap", "hist") else 380)
         next(c for c in walk(graphs[name]) if isinstance(c, dcc.Graph)).figure = with_look(fig, look)
+        # the text alternative of the empty figure (an embed of it shows this too)
+        next(c for c in walk(graphs[name])
+             if getattr(c, "id", None) == summary_id(graph_id)).children = NO_RUN
     wide = {"gridColumn": "1 / -1"}
     hist = html.Div(style=wide, children=[
         graphs["hist"],
@@ -127,16 +159,23 @@ CONTROLS = {kind: {p.name: control(kind, p.name) for p in params}
 @callback(
     Output(QUERY, "data"), Output(STATUS, "children"),
     *[Output(panel(k), "style") for k in PARAMS],
-    inputs=dict(kind=Input(KIND, "value"),
-                **{k: {n: Input(i, "value") for n, i in ids.items()}
-                   for k, ids in CONTROLS.items()}),
+    # a hidden parameter's controls are not on the page: optional inputs; the pins Store is one
+    inputs=dict(kind=Input(KIND, "value", allow_optional=True),
+                **{k: {n: Input(i, "value", allow_optional=True) for n, i in ids.items()}
+                   for k, ids in CONTROLS.items()},
+                pins=Input(PINS, "data")),
 )
-def update_controls(kind, ff, rnn):
-    kind, values, notices = parse_panels(kind, ff, rnn)
-    return query(kind, values), notice_list(notices), *[shown(k == kind) for k in PARAMS]
+def update_controls(kind, ff, rnn, pins=None):
+    pinned = read_pins(pins)
+    kind, values, notices = parse_panels(kind, ff, rnn, pinned)
+    return (query(kind, values, pinned), notice_list(notices),
+            *[shown(k == kind) for k in PARAMS])
 
 
+# The figures, then their text alternatives (assets/gradlab.js pollRun counts on that order),
+# then the rest; the tab's run reference last.
 RUN_OUTPUTS = [*[Output(g, "figure") for g in GRAPHS.values()],
+               *[Output(summary_id(g), "children") for g in GRAPHS.values()],
                Output(RUN_STATUS, "children"), Output(RUN_INFO, "children"),
                Output(PROGRESS, "value"), Output(PROGRESS, "max"),
                Output(PROGRESS_TEXT, "children"), Output(SHOWN, "data"), Output(SLIDER, "max"),
@@ -148,12 +187,14 @@ RUN_OUTPUTS = [*[Output(g, "figure") for g in GRAPHS.values()],
 @callback(
     *RUN_OUTPUTS,
     inputs=dict(start=Input(START, "n_clicks"), stop=Input(STOP, "n_clicks")),
-    state=dict(ref=State(RUN, "data"), tab=State(TAB, "data"), kind=State(KIND, "value"),
-               **{k: {n: State(i, "value") for n, i in ids.items()}
-                  for k, ids in CONTROLS.items()}),
+    state=dict(ref=State(RUN, "data"), tab=State(TAB, "data"),
+               kind=State(KIND, "value", allow_optional=True),
+               **{k: {n: State(i, "value", allow_optional=True) for n, i in ids.items()}
+                  for k, ids in CONTROLS.items()},
+               pins=State(PINS, "data")),
     prevent_initial_call=True,
 )
-def run_control(start, stop, ref, tab, kind, ff, rnn):
+def run_control(start, stop, ref, tab, kind, ff, rnn, pins=None):
     """Start (attach this tab to the run of these settings) and Stop (detach it). The poll
     that follows the run is not a callback: see poll_run and assets/gradlab.js pollRun."""
     if not (isinstance(tab, str) and TAB_ID.fullmatch(tab)):
@@ -164,7 +205,7 @@ def run_control(start, stop, ref, tab, kind, ff, rnn):
     try:
         if ctx.triggered_id == STOP:
             return run_outputs(manager.stop(rid, tab), [], have=have, stopped=True)
-        kind, values, notices = parse_panels(kind, ff, rnn)
+        kind, values, notices = parse_panels(kind, ff, rnn, read_pins(pins))
         try:
             config = engine_config(kind, values)
         except ValueError as err:
@@ -211,14 +252,19 @@ def run_outputs(v, notices: list[str], have: int, stopped: bool = False, fresh: 
     poll leaves them out and the browser fetches them itself."""
     attached = v.active and not stopped
     stored = manager.figures(v.id, v.version) if v.new and inline else None
+    # the figures' sentences travel with the snapshot they describe (train_snapshot.sentences)
+    said = (v.summary or {}).get("sentences") or [""] * len(GRAPHS)  # "": a run stored before
     if stored is not None:
         look = requested_look()
-        figures = [with_look(f, look) for f in stored]
+        figures, sentences = [with_look(f, look) for f in stored], said
     elif fresh and v.active:  # a new run, nothing streamed yet: clear the previous one's plots
         look = requested_look()
         figures = [with_look(f, look) for f in train_figures.empty_figures(train_figures.WAITING)]
+        sentences = [WAITING] * len(GRAPHS)
     else:
         figures = [no_update] * len(GRAPHS)
+        # a poll sends the new snapshot's sentences; the browser fetches its figures
+        sentences = said if v.new and not inline else [no_update] * len(GRAPHS)
     hist = [no_update] * 5
     if v.status == "done" and v.hist_steps is not None:
         steps = v.hist_steps
@@ -229,7 +275,7 @@ def run_outputs(v, notices: list[str], have: int, stopped: bool = False, fresh: 
         hist = [None, 0, {}, 0, True]
     ref = ({"id": v.id, "version": max(v.version, have), "seen": seen(v)} if attached
            else None)
-    return [*figures, view.run_status(v, notices), view.run_info(v, stopped), v.done,
+    return [*figures, *sentences, view.run_status(v, notices), view.run_info(v, stopped), v.done,
             max(v.total, 1), view.progress_text(v), *hist, attached, not attached,
             not attached, ref]
 
@@ -249,16 +295,29 @@ dash.clientside_callback(
 def redraw_histograms(k, shown):
     """The step slider of a finished run: its histograms at the k-th recorded step, read from
     the store (only the tabs that move the slider ask for them)."""
-    rid = shown.get("id") if isinstance(shown, dict) else None
     kind = shown.get("kind") if isinstance(shown, dict) else "ff"
+    pick = picked_histograms(k, shown)
+    figure = train_figures.hist_figure(pick, kind if pick or kind in ("ff", "rnn") else "ff")
+    return with_look(portable(figure), requested_look())
+
+
+@callback(Output(summary_id(GRAPHS["hist"]), "children", allow_duplicate=True),
+          Input(SLIDER, "value"), State(SHOWN, "data"), prevent_initial_call=True)
+def redescribe_histograms(k, shown):
+    """The histograms' sentence for the step the slider shows (a callback of its own beside
+    redraw_histograms: the same store read, and the figure's callback keeps its one output)."""
+    kind = shown.get("kind") if isinstance(shown, dict) else "ff"
+    return hist_sentence(picked_histograms(k, shown), kind)
+
+
+def picked_histograms(k, shown) -> dict | None:
+    """The finished run's histograms at its k-th recorded step (clamped), None without them."""
+    rid = shown.get("id") if isinstance(shown, dict) else None
     hist = manager.histograms(rid) if rid else None
     if not hist or not hist["steps"]:
-        figure = train_figures.hist_figure(None, kind if kind in ("ff", "rnn") else "ff")
-    else:
-        k = int(k) if isinstance(k, (int, float)) and not isinstance(k, bool) and k == k else 0
-        k = min(max(k, 0), len(hist["steps"]) - 1)
-        figure = train_figures.hist_figure(pick_hist(hist, k), kind)
-    return with_look(portable(figure), requested_look())
+        return None
+    k = int(k) if isinstance(k, (int, float)) and not isinstance(k, bool) and k == k else 0
+    return pick_hist(hist, min(max(k, 0), len(hist["steps"]) - 1))
 
 
 mirror_query_to_url(QUERY)

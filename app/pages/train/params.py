@@ -37,10 +37,15 @@ chooses the model; the other parameters are those of that model (the rest are ig
 
 e.g. /train?kind=ff&task=spirals&depth=30&width=32&act=sigmoid&init=small_normal&norm=none&res=off
      &opt=sgd&lr=0.005&mom=0.9&clip=none&tau=1&steps=1000&batch=64&seed=0   (the vanishing preset)
+
+  lesson links (as on every page): lock= and hide=, comma lists of any of these names (kind
+  included); a pinned name keeps the link's value in both models' panels (TrainPins).
 """
 import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from components.params import Choice, Number, ParamSet
+from components.params import NO_PINS, Choice, Number, ParamSet, Pins, pin_names
 from components.text import fill
 from engine.activations import ACTIVATIONS
 from engine.training import (CELLS, CLIPS, FF_TASKS, INITS, NORMS, OPTIMIZERS, PRESETS,
@@ -135,13 +140,82 @@ def parse(kind, raw) -> tuple[str, dict, list[str]]:
     return kind, values, ([notice] if notice else []) + notices
 
 
-def parse_panels(kind, ff, rnn) -> tuple[str, dict, list[str]]:
-    """parse() for the callbacks, which get both models' controls: the kind picks which."""
-    return parse(kind, ff if KIND.parse(kind)[0] == "ff" else rnn)
+# ---------------------------------------------------------------- lesson links
+
+KINDS = ParamSet((KIND,))
+PIN_NAMES = ("kind", *dict.fromkeys(name for params in PARAMS.values() for name in params.names))
+PARTS = {"kind": KINDS, **PARAMS}  # each pinned name is enforced where its values are parsed
 
 
-def query(kind: str, values: dict) -> str:
-    return f"?kind={kind}&" + PARAMS[kind].query(values)[1:]
+@dataclass(frozen=True)
+class TrainPins:
+    """/train's lock= and hide=: one Pins per ParamSet (the model's kind, each model's
+    parameters) from one pair of lists over all their names. A name both models have (act, lr,
+    …) is pinned in both panels, each at its value in the link's layout (the other model's
+    panel shows its defaults)."""
+
+    parts: dict = field(default_factory=dict)
+
+    def part(self, name: str) -> Pins:
+        return self.parts.get(name, NO_PINS)
+
+    def __bool__(self) -> bool:
+        return any(self.parts.values())
+
+    def __contains__(self, name) -> bool:
+        return any(name in p for p in self.parts.values())
+
+    def hidden(self, name) -> bool:
+        return any(name in p.hide for p in self.parts.values())
+
+    def items(self) -> list[tuple[str, str]]:
+        lock = [n for n in PIN_NAMES if any(n in p.lock for p in self.parts.values())]
+        hide = [n for n in PIN_NAMES if self.hidden(n)]
+        return Pins(tuple(lock), tuple(hide)).items()
+
+    def store(self) -> dict:
+        if not self:
+            return {}  # never None: see Pins.store
+        lock, hide = (dict(self.items()).get(k, "") for k in ("lock", "hide"))
+        return {"lock": lock.split(",") if lock else [], "hide": hide.split(",") if hide else [],
+                "link": {name: p.store()["link"] if p else None for name, p in self.parts.items()}}
+
+
+NO_TRAIN_PINS = TrainPins()
+
+
+def pins(raw: dict, kind: str, values: dict) -> tuple[TrainPins, list[str]]:
+    """The link's pins from its query, the kind and model values the layout parsed from it."""
+    lock, hide, notices = pin_names(raw, PIN_NAMES)
+    links = {"kind": {"kind": kind},
+             **{k: values if k == kind else params.defaults() for k, params in PARAMS.items()}}
+    return TrainPins({name: Pins(lock, hide, links[name]).only(params.names)
+                      for name, params in PARTS.items()}), notices
+
+
+def read_pins(data) -> TrainPins:
+    """The pins the page's Store sends back (untrusted: see ParamSet.read_pins)."""
+    if not isinstance(data, dict):
+        return NO_TRAIN_PINS
+    link = data.get("link") if isinstance(data.get("link"), dict) else {}
+    return TrainPins({name: params.read_pins({"lock": data.get("lock"), "hide": data.get("hide"),
+                                              "link": link.get(name)})
+                      for name, params in PARTS.items()})
+
+
+def parse_panels(kind, ff, rnn, pinned: TrainPins = NO_TRAIN_PINS) -> tuple[str, dict, list[str]]:
+    """parse() for the callbacks, which get both models' controls: the kind picks which; the
+    link's pins hold whatever the controls send."""
+    kinds, notices, _ = KINDS.parse_pinned({"kind": kind}, pinned.part("kind"))
+    kind = kinds["kind"]
+    values, said, _ = PARAMS[kind].parse_pinned(ff if kind == "ff" else rnn, pinned.part(kind))
+    return kind, values, notices + said
+
+
+def query(kind: str, values: dict, pinned: TrainPins = NO_TRAIN_PINS) -> str:
+    pairs = pinned.items()
+    return (f"?kind={kind}&" + PARAMS[kind].query(values)[1:]
+            + ("&" + urlencode(pairs) if pairs else ""))
 
 
 def engine_config(kind: str, values: dict):
@@ -167,5 +241,13 @@ def preset_values(name: str) -> tuple[str, dict]:
     return kind, values
 
 
-def preset_query(name: str) -> str:
-    return query(*preset_values(name))
+def preset_query(name: str, pinned: TrainPins = NO_TRAIN_PINS) -> str | None:
+    """A preset's link; under a lesson link's pins, with the pinned values kept (None: the
+    preset is of the other model, and the link locks the model)."""
+    kind, values = preset_values(name)
+    if not pinned:
+        return query(kind, values)
+    if "kind" in pinned.part("kind") and pinned.part("kind").link["kind"] != kind:
+        return None
+    values, _, _ = PARAMS[kind].parse_pinned(values, pinned.part(kind))
+    return query(kind, values, pinned)
