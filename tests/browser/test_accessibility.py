@@ -256,3 +256,20 @@ def test_pytorch_code_button_shows_the_script_for_the_state_on_screen(gradlab):
     link = driver.find_element("css selector", "#chain-code .code-download")
     assert link.get_attribute("href").endswith(f"/code/chain.py?{query}")
     assert browser_errors(gradlab) == []
+
+
+def test_preset_links_and_buttons_work_by_enter(gradlab):
+    """A preset link and a figure's "data" button, reached by Tab and taken by Enter."""
+    from components.rnn_figures import MEASURED
+    driver = gradlab.driver
+    driver.get(gradlab.server_url + "/rnn")
+    axe.settle(driver)
+    _tab_until(gradlab, lambda f: "rnn-preset-halving" in f)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    wait_for_plotted(gradlab, "rnn-norms", MEASURED, close_to(0.5 ** np.arange(11)))
+    table = driver.find_element("css selector", "#rnn-norms-table")
+    driver.execute_script("arguments[0].focus()",
+                          driver.find_element("css selector", "[data-table-figure='rnn-norms']"))
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    until(lambda: table.is_displayed() and table.find_elements("css selector", "tbody tr"), 5)
+    assert browser_errors(gradlab) == []
