@@ -27,7 +27,8 @@ import numpy as np
 import requests
 
 from bench.load.proc import children, cpu_seconds, machine_busy_seconds
-from bench.load.runner import LOCUST, build_scenarios, ensure_load_venv, start_gunicorn, stop_group
+from bench.load.runner import (LOCUST, build_scenarios, ensure_load_venv, run_all,
+                               start_gunicorn, stop_group)
 from tests.deploy.conftest import ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -208,14 +209,8 @@ def main(argv=None) -> int:
         runs.append((args.followers, explorers))
     if not any(e == 0 for _, e in runs):
         runs.insert(0, (args.followers, 0))
-    results = []
-    for followers, explorers in runs:
-        results.append(one(args, out, scenarios, followers, explorers))
-        (out / "results.json").write_text(json.dumps(results, indent=1))
-    summary = report(results, args)
-    (out / "summary.md").write_text(summary)
-    print("\n" + summary + f"\n(details: {out}/)")
-    return 0
+    return run_all(out, runs, lambda r: one(args, out, scenarios, *r),
+                   lambda results: report(results, args))
 
 
 if __name__ == "__main__":

@@ -367,6 +367,20 @@ HEADER = ("| cache | users | requests | p50 ms | p95 ms | p99 ms | failures | fa
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
+def run_all(out: Path, runs: list, run, summarise_all) -> int:
+    """Each of `runs` in turn through `run`, results.json rewritten after each (an interrupted
+    benchmark keeps what it measured), then `summarise_all(results)` to summary.md and
+    stdout. Every bench.load benchmark ends this way."""
+    results = []
+    for r in runs:
+        results.append(run(r))
+        (out / "results.json").write_text(json.dumps(results, indent=1))
+    summary = summarise_all(results)
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    print("\n" + summary + f"\n(details: {out}/)")
+    return 0
+
+
 def row(r: dict) -> str:
     users = f"{r['users']} + kill" if r.get("kill") else str(r["users"])
     c = r["cores"]
@@ -484,11 +498,5 @@ def main(argv=None) -> int:
     build_scenarios(out / "scenarios.json")
     runs = [(m, u, False) for m in modes for u in args.users]
     runs += [(m, args.kill_users, True) for m in modes if args.kill_users]
-    results = []
-    for mode, users, kill in runs:
-        results.append(one_run(args, out / "scenarios.json", out, mode, users, kill))
-        (out / "results.json").write_text(json.dumps(results, indent=1))
-    summary = report(results, args)
-    (out / "summary.md").write_text(summary, encoding="utf-8")
-    print("\n" + summary + f"\n(details: {out}/)")
-    return 0
+    return run_all(out, runs, lambda r: one_run(args, out / "scenarios.json", out, *r),
+                   lambda results: report(results, args))

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from bench.load.runner import LOCUST, WARMED, ensure_load_venv, start_redis, stop_group
+from bench.load.runner import LOCUST, WARMED, ensure_load_venv, run_all, start_redis, stop_group
 from tests.deploy.conftest import ROOT, Server, clean_env, free_port, gunicorn_command
 
 HERE = Path(__file__).resolve().parent
@@ -275,14 +275,9 @@ def main(argv=None) -> int:
     out.mkdir(parents=True)
     ensure_load_venv()
     build(out / "scenarios.json")
-    results = []
-    for users in [0] + [int(u) for u in args.users.split(",") if u]:
-        results.append(one(args, out / "scenarios.json", out, users))
-        (out / "results.json").write_text(json.dumps(results, indent=1))
-    summary = report(results, args)
-    (out / "summary.md").write_text(summary)
-    print("\n" + summary + f"\n(details: {out}/)")
-    return 0
+    users = [0] + [int(u) for u in args.users.split(",") if u]
+    return run_all(out, users, lambda n: one(args, out / "scenarios.json", out, n),
+                   lambda results: report(results, args))
 
 
 if __name__ == "__main__":
