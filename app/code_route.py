@@ -28,13 +28,23 @@ def parse(page: str, args: dict) -> tuple[dict, list[str]]:
     return {"chain": chain, "matrix": matrix, "rnn": rnn}[page].PARAMS.parse(args)
 
 
+def address(page: str, values: dict) -> str:
+    """The page's own canonical URL of validated values (what its address bar shows)."""
+    if page == "train":
+        from app.pages.train.params import query
+        return "/train" + query(values["kind"], {k: v for k, v in values.items() if k != "kind"})
+    from app.pages import chain, matrix, rnn
+    return f"/{page}" + {"chain": chain, "matrix": matrix, "rnn": rnn}[page].PARAMS.query(values)
+
+
 def register(server, routes_prefix: str) -> None:
     def code(page):
         if page not in torch_code.PAGES:
             return Response(NOT_FOUND, status=404, content_type=TEXT)
         # first value of each key, as the page router gives a page's layout its query
         values, notices = parse(page, request.args.to_dict(flat=True))
-        return Response(torch_code.script(page, values, notices), content_type=TEXT,
+        return Response(torch_code.script(page, values, notices, address(page, values)),
+                        content_type=TEXT,
                         headers={"Content-Disposition": f"inline; filename=gradlab_{page}.py"})
 
     server.add_url_rule(f"{routes_prefix}code/<page>.py", "code_script", code, methods=["GET"])

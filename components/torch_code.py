@@ -14,8 +14,6 @@ Constants come from the engine (LEAKY_SLOPE, RESIDUAL_ALPHA, …), so the two ca
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from engine.activations import LEAKY_SLOPE
 from engine.cells import ATTENTION_BLOCK, ATTENTION_VALUE_SCALE, RESIDUAL_ALPHA
 
@@ -25,9 +23,14 @@ SIGMA = {"identity": "h", "sigmoid": "torch.sigmoid(h)", "tanh": "torch.tanh(h)"
          "leaky_relu": f"torch.nn.functional.leaky_relu(h, {LEAKY_SLOPE!r})"}
 
 
-def script(page: str, values: dict, notices=()) -> str:
+ADDRESS = "{address}"  # where the docstring names the page's state
+
+
+def script(page: str, values: dict, notices=(), address: str | None = None) -> str:
     """The script for `page` in the state `values`; `notices` (what parsing the request replaced)
-    become comments at the top. ValueError for a page without a script."""
+    become comments at the top; `address` is the page's own canonical URL of that state (the
+    caller has the page's ParamSet.query: app/code_route.py). ValueError for a page without a
+    script."""
     if page not in PAGES:
         raise ValueError(f"no script for page {page!r}; choose one of {PAGES}")
     # printable characters only: a line break inside a notice (it quotes the raw input) would
@@ -35,23 +38,14 @@ def script(page: str, values: dict, notices=()) -> str:
     safe = ["".join(c if c.isprintable() else repr(c)[1:-1] for c in str(n)) for n in notices]
     head = "".join(["# GradLab replaced parts of the request; the script uses what it chose:\n"]
                    + [f"#   {n}\n" for n in safe] if safe else [])
-    return head + BUILDERS[page](dict(values))
+    return head + BUILDERS[page](dict(values)).replace(ADDRESS, address or f"/{page}", 1)
 
 
-def query(values: dict) -> str:
-    """The canonical query of validated values, as the pages' ParamSet.query writes it."""
-    def fmt(v):
-        if isinstance(v, (tuple, list)):
-            return ",".join(fmt(x) for x in v)
-        return v if isinstance(v, str) else str(v) if isinstance(v, int) else format(v, ".12g")
-    return "?" + urlencode({k: fmt(v) for k, v in values.items()})
-
-
-def header(page: str, values: dict, what: str, prints, imports=("numpy as np", "torch")) -> str:
+def header(page: str, what: str, prints, imports=("numpy as np", "torch")) -> str:
     needs = " and ".join(m.split()[0] for m in imports)
     return "\n".join([
         f'"""GradLab /{page} in PyTorch: {what}.', "",
-        "Reproduces the GradLab page", f"    /{page}{query(values)}",
+        "Reproduces the GradLab page", f"    {ADDRESS}",
         "(same seeds, same construction) and prints what its main figure plots, one number a",
         "line, `name[index] = value`, in full precision:", "",
         *[f"    {p}" for p in prints], "", f"Needs only {needs}: python gradlab_{page}.py", '"""',
@@ -120,7 +114,7 @@ SPECTRAL = '''def spectral_norm(M):
 # ---------------------------------------------------------------------------------- /chain
 
 def _chain(v: dict) -> str:
-    return (header("chain", v, "the gradient ∂a_n/∂w_l per layer",
+    return (header("chain", "the gradient ∂a_n/∂w_l per layer",
                    ["grad_w[l] = ∂a_n/∂w_l, l = 1..n   (figure 'Gradient ∂a_n/∂w_l per layer')"],
                    ("torch",))
             + constants([("W", float(v["w"]), "weight w, the same in every layer"),
@@ -152,7 +146,7 @@ lam = np.concatenate([pair, np.resize(rest, D - 2)]).astype(np.complex128)''' if
 # The chosen eigenvalues, repeated to fill the d slots (1.05, 0.9 in d = 3 give
 # 1.05, 0.9, 1.05).
 lam = np.resize(np.array(EIG), D).astype(np.complex128)''')
-    return (header("matrix", v, "the gradient norms per layer of a matrix chain",
+    return (header("matrix", "the gradient norms per layer of a matrix chain",
                    ["grad_W[l] = ‖∂a_n/∂W_l‖_F, l = 1..n", "grad_a[l] = ‖∂a_n/∂a_l‖₂,  l = 0..n",
                     "(the two lines of the figure '‖∂a_n/∂W_l‖_F and ‖∂a_n/∂a_l‖₂ per layer')"])
             + constants([("EIG", tuple(float(x) for x in v["eig"]), "chosen eigenvalues λ"),
@@ -293,7 +287,7 @@ def _rnn(v: dict) -> str:
     steps = "\n\n\n".join(CELL_CODE[c] for c in ("rnn", *(c for c in cells if c != "rnn")))
     table = "".join(f'    "{c}": (step_{c}, {"(empty, empty)" if c == "attention" else "zero"}),\n'
                     for c in cells)
-    return (header("rnn", v, "backpropagation through time, and the remedies",
+    return (header("rnn", "backpropagation through time, and the remedies",
                    ["jacobian_norm[l] = ‖∂h_T/∂h_(T−l)‖₂, lag l = 0..T",
                     "    (figure '‖∂h_T/∂h_k‖₂ and its bound', the vanilla RNN)",
                     "flow_<cell>[k] = ‖∂L/∂h_k‖ with L = u·h_T, step k = 0..T",

@@ -241,7 +241,7 @@ def script(v: dict) -> str:
         rows += [("N_TRAIN", c.n_train, "training set size"), ("NOISE", c.noise, "data noise")]
     loss = ("cross_entropy(out, y)" if c.task in ("spirals", "temporal_order")
             else "mse_loss(out[:, 0], y)")
-    return (header("train", {"kind": c.kind, **v}, f"training the {c.kind} net, step by step",
+    return (header("train", f"training the {c.kind} net, step by step",
                    ["loss[s] = E on the training batch of step s, before update s",
                     "    (figure 'Training loss', the run; omega[s] = Ω when α > 0)",
                     "grad_<group>[s] = ‖∂E/∂W‖_F per weight group, grad_all[s] = ‖∂E/∂θ‖,",

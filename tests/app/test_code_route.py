@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.code_route import parse
+from app.code_route import address, parse
 from components.torch_code import PAGES, script
 
 GOOD = {
@@ -41,7 +41,7 @@ def test_a_good_query_gets_its_script(client, page, q):
     text = is_script(get(client, page, q), page)
     values, notices = parse(page, dict(parse_qsl(q, keep_blank_values=True)))
     assert notices == [] and not text.startswith("#")
-    assert text == script(page, values)  # the page's ParamSet, then components.torch_code
+    assert text == script(page, values, address=address(page, values))  # ParamSet, then text
 
 
 def test_the_route_computes_nothing(client):
@@ -67,7 +67,7 @@ def test_garbage_gets_the_defaults_and_says_so(client):
         assert head.count("\n") == 1 + len(garbage) and all(line.startswith("#")
                                                                for line in head.splitlines())
         defaults, _ = parse(page, {})
-        assert '"""' + body == script(page, defaults)
+        assert '"""' + body == script(page, defaults, address=address(page, defaults))
 
 
 QUERY_KEYS = st.sampled_from(["w", "b", "x", "n", "act", "eig", "d", "rot", "kappa", "nn", "seed",
@@ -97,7 +97,7 @@ def test_any_query_gets_a_valid_script(client, page, pairs):
     for k, v in pairs:
         first.setdefault(k, v)
     values, notices = parse(page, first)
-    assert text == script(page, values, notices)
+    assert text == script(page, values, notices, address(page, values))
     head, _, _ = text.partition('"""')
     assert all(line.startswith("#") for line in head.splitlines())
     tree = ast.parse(text)

@@ -8,7 +8,6 @@ exactly where the page has them. A state is a URL query, parsed as the route par
 (app/code_route.parse: the page's own ParamSet).
 """
 import ast
-import importlib
 import json
 import math
 import os
@@ -20,8 +19,8 @@ from urllib.parse import parse_qsl
 import numpy as np
 import pytest
 
-from app.code_route import parse
-from components.torch_code import PAGES, query, script
+from app.code_route import address, parse
+from components.torch_code import PAGES, script
 from components.torch_code_train import train_config
 from tests.dash_client import decode, figure_traces, open_page
 
@@ -232,32 +231,25 @@ def test_the_exploding_preset_really_explodes(tmp_path):
 @pytest.mark.parametrize("page,q", CASES, ids=[f"{p}?{q}" for p, q in CASES])
 def test_a_script_imports_only_numpy_and_torch_and_names_its_url(page, q):
     v = values_of(page, q)
-    source = script(page, v)
+    url = address(page, v)
+    source = script(page, v, address=url)
     tree = ast.parse(source)
     imported = {a.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, (ast.Import, ast.ImportFrom))
                 for a in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])}
     assert imported <= {"numpy", "torch"}, imported
-    url = f"/{page}{page_query(page, v)}"
     assert f"    {url}\n" in ast.get_docstring(tree, clean=False), url  # the canonical URL
     compile(source, "gradlab.py", "exec")
 
 
-def page_query(page: str, v: dict) -> str:
-    """The canonical query the page itself writes into the address bar."""
-    if page == "train":
-        from app.pages.train.params import query as train_query
-        return train_query(v["kind"], {k: x for k, x in v.items() if k != "kind"})
-    importlib.import_module("app.main")  # the app registers the pages
-    from app.pages import chain, matrix, rnn
-    return {"chain": chain, "matrix": matrix, "rnn": rnn}[page].PARAMS.query(v)
-
-
-@pytest.mark.parametrize("page,q", CASES + [(p, "") for p in PAGES if p != "train"]
-                         + [("train", "kind=rnn")])
-def test_the_canonical_query_is_the_pages_own(page, q):
+@pytest.mark.parametrize("page,q", [(p, q) for p, q in CASES if p != "train"]
+                         + [(p, "") for p in PAGES if p != "train"])
+def test_the_address_a_script_names_is_the_one_the_page_shows(client, page, q):
+    """The URL in the docstring is the query the page's callback writes to the address bar."""
     v = values_of(page, q)
-    assert query(v) == page_query(page, v)
+    shown = open_page(client, f"/{page}", dict(parse_qsl(q, keep_blank_values=True)),
+                      f"{page}-status")  # the page's callback
+    assert address(page, v) == f"/{page}" + shown["response"][f"{page}-query"]["data"]
 
 
 def test_the_train_mapping_is_the_pages_engine_config():
