@@ -17,6 +17,7 @@ Refusals are JSON {"error": sentence} with their status; nothing raises to a 500
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -64,6 +65,7 @@ def public_base(requests_prefix: str) -> str:
     return f"{scheme}://{host}{requests_prefix}"
 
 
+@functools.lru_cache(maxsize=settings.LIVE_MAX_SESSIONS)  # a link's code never changes
 def qr_svg(url: str) -> str:
     """`url` as a QR code: black on white with the standard 4-module quiet zone, error
     correction M (a projector's glare and a phone at 20 m still read it), no fixed size —
@@ -163,10 +165,13 @@ def register(server, routes_prefix: str, requests_prefix: str) -> None:
         if body is None:
             return _error(415, "Send a JSON object: {\"token\": ..., \"path\": ..., "
                                "\"query\": ...}.")
-        new = states.lead_state(body.get("path"), body.get("query", ""), requests_prefix)
         try:
-            if new is None:  # a wrong token must not learn whether its location was valid
-                sessions.claim(sid, body.get("token"))
+            # the lead first: building a state renders the page's layout (~1 ms), which no
+            # one but the lead may make the server do; and a wrong token must not learn
+            # whether its location was valid
+            sessions.check_lead(sid, body.get("token"))
+            new = states.lead_state(body.get("path"), body.get("query", ""), requests_prefix)
+            if new is None:
                 return _error(400, "Followers can only be taken to a GradLab page.")
             version = sessions.publish(sid, body.get("token"), new)
         except sessions.LiveError as error:

@@ -145,11 +145,15 @@ def _session(store, sid: str) -> dict:
     return session
 
 
+def check_lead(sid: str, token) -> None:
+    """NoSession or NotLead unless `token` leads the live session `sid`."""
+    if not _is_lead(_session(live_store(), sid), token):
+        raise NotLead("This lead link is not valid for this session.")
+
+
 def claim(sid: str, token) -> dict:
     """The current state, if `token` leads `sid` (a lead link opened in another tab)."""
-    session = _session(live_store(), sid)
-    if not _is_lead(session, token):
-        raise NotLead("This lead link is not valid for this session.")
+    check_lead(sid, token)
     return json.loads(state_text(sid) or "null")
 
 

@@ -23,8 +23,9 @@ import logging
 import sys
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
+from components.theme import LOOK_FLAGS
+
 log = logging.getLogger(__name__)
-LOOK_FLAGS = ("dark", "present")
 VIEWER_FLAGS = (*LOOK_FLAGS, "controls")  # "controls" belongs to an embed, not to a page
 MAX_LOCATION = 2048  # far beyond any GradLab URL (the longest preset is ~200 characters)
 

@@ -91,6 +91,17 @@ def test_only_the_lead_token_drives(client, live):
     assert client.post(f"/live/{sid}/lead", json={"token": mine["token"]}).get_json() == state
 
 
+def test_a_post_without_the_lead_token_costs_no_page_layout(client, live, monkeypatch):
+    """Building a state renders the page's layout: only the lead may make the server do it."""
+    from app.live import states
+    sid, built = session(client)["id"], []
+    monkeypatch.setattr(states, "lead_state", lambda *a: built.append(a))
+    for sent in ("not the token", None):
+        assert publish(client, sid, sent).status_code == 403
+    assert publish(client, "zzzzzzzz", "x").status_code == 404
+    assert built == []
+
+
 def test_the_poll_is_a_304_until_the_lead_moves(client, live):
     body = session(client)
     sid = body["id"]
