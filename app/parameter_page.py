@@ -42,6 +42,7 @@ def _register(page: ParameterPage, view: Callable[..., PageView]) -> Callable[..
     inputs = {name: Input(*spec, allow_optional=True)
               for c in controls for name, spec in c.inputs(page).items()}
     inputs[PINS] = Input(page.pins_id, "data")
+    sent_by = [{spec[0] for spec in c.inputs(page).values()} for c in controls]  # component ids
     by_control_id = {page.control_id(name): name for name in page.params.names}
     compute = cached(view)
 
@@ -57,12 +58,12 @@ def _register(page: ParameterPage, view: Callable[..., PageView]) -> Callable[..
         pins = page.params.read_pins(sent.pop(PINS, None))
         trigger = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None  # ids are text
         raw, notices, moved, by_trigger = {}, [], set(), set()
-        for c in controls:
+        for c, ids in zip(controls, sent_by):
             values, said = c.read(page, sent, trigger)
             raw.update(values)
             notices += said
             moved |= set(values) & set(c.moves())
-            if trigger in {spec[0] for spec in c.inputs(page).values()}:
+            if trigger in ids:
                 by_trigger |= set(values)
         moved_by = by_control_id.get(trigger)
         reset = page.resets.get(moved_by) if moved_by not in pins else None  # a pinned one did not move
@@ -77,9 +78,12 @@ def _register(page: ParameterPage, view: Callable[..., PageView]) -> Callable[..
             notices.append(reset.notice(values))
         drawn = compute(**values)
         look = requested_look()
+        figures = [_sent(page, f, drawn.figures[f.name], trigger, look) for f in page.figures]
         return [
-            *[_sent(page, f, drawn.figures[f.name], trigger, look) for f in page.figures],
-            *[_summary(page, f, drawn, trigger) for f in page.figures],
+            *figures,
+            # a figure's sentence goes with it: not sent when the figure is not
+            *[no_update if fig is no_update else drawn.summaries.get(f.name, "")
+              for f, fig in zip(page.figures, figures)],
             [*drawn.explained, notice_list(notices), notice_list(drawn.overflow, kind="overflow")],
             page.params.query(values, pins),
             # only what the page changed for the user moves; the rest stays under their hand
@@ -99,13 +103,6 @@ def _refreshed(page: ParameterPage, c, values: dict, pins) -> list:
     return [True if prop == "disabled" else
             with_lock_cue(v) if prop == "children" and str(out_id).endswith("-label") else v
             for (out_id, prop), v in zip(c.outputs(page), out)]
-
-
-def _summary(page: ParameterPage, f: Figure, drawn: PageView, trigger):
-    """The figure's text alternative; nothing when the figure itself is not sent."""
-    if trigger is not None and trigger in {page.control_id(name) for name in f.ignores}:
-        return no_update
-    return drawn.summaries.get(f.name, "")
 
 
 def _sent(page: ParameterPage, f: Figure, figure: dict, trigger, look):

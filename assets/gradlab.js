@@ -278,12 +278,7 @@
       if (thumb.getAttribute("aria-disabled") !== "true") thumb.setAttribute("aria-disabled", "true");
     });
   }
-  var lockPending = false;
-  new MutationObserver(function () {
-    if (lockPending) return;
-    lockPending = true;
-    requestAnimationFrame(function () { lockPending = false; markLocked(); });
-  }).observe(document.documentElement, {childList: true, subtree: true});
+  // (run with nameControls, by the one observer of the page's DOM below)
 
 
   // ---- a figure's numbers: one reading of what plotly.js plotted serves the table and the CSV
@@ -476,16 +471,22 @@
     }, 1200);
   }
 
+  // One observer of the page's DOM: sentences that changed are announced (and open tables
+  // follow); controls that (re)rendered get their names and lock state, once a frame.
+  // Changes inside a plot (hover, redraw: most of the traffic) concern neither.
   var pending = false;
   new MutationObserver(function (records) {
-    var summaries = records.some(function (r) {
-      var node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-      return node && node.closest && node.closest(".figure-summary");
-    });
-    if (summaries) { announceFigures(); refreshOpenTables(); }
+    var nodes = records.map(function (r) {
+      return r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    }).filter(function (node) { return node && node.closest && !node.closest(".js-plotly-plot"); });
+    if (!nodes.length) return;
+    if (nodes.some(function (node) { return node.closest(".figure-summary"); })) {
+      announceFigures();
+      refreshOpenTables();
+    }
     if (pending) return;
     pending = true;
-    requestAnimationFrame(function () { pending = false; nameControls(); });
+    requestAnimationFrame(function () { pending = false; nameControls(); markLocked(); });
   }).observe(document.documentElement, {
     childList: true, subtree: true, characterData: true, attributes: true,
     attributeFilter: ["role", "aria-hidden", "aria-selected", "aria-labelledby"]});

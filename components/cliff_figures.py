@@ -29,13 +29,19 @@ METHOD_STYLE = {
 LABEL_BOX = "rgba(128,128,128,0.18)"
 
 
+def map_ranges(surface: Surface) -> tuple[list[float], list[float]]:
+    """The w and b ranges the map shows: the grid and 2% of each span around it (a start on
+    the edge shows)."""
+    pad_w, pad_b = 0.02 * np.ptp(surface.w), 0.02 * np.ptp(surface.b)
+    return ([float(surface.w[0] - pad_w), float(surface.w[-1] + pad_w)],
+            [float(surface.b[0] - pad_b), float(surface.b[-1] + pad_b)])
+
+
 def loss_surface(surface: Surface, paths: tuple[DescentPath, ...], view: str = "2d") -> Figure:
     """E(w, b) — 2-D: log10 E as a heatmap (figures.log_heatmap: colour bar in powers of
     ten); 3-D: E as a surface, the cliff as a wall — with the descent paths drawn on it."""
     start = paths[0].path[0]
-    pad_w, pad_b = 0.02 * np.ptp(surface.w), 0.02 * np.ptp(surface.b)  # a start on the edge shows
-    w_range = [float(surface.w[0] - pad_w), float(surface.w[-1] + pad_w)]
-    b_range = [float(surface.b[0] - pad_b), float(surface.b[-1] + pad_b)]
+    w_range, b_range = map_ranges(surface)
     title = "Loss E(w, b): click to move the start"
     fig = base_figure(title, "w", "b", log_y=False)
     if view == "3d":

@@ -15,6 +15,7 @@ from components import plot
 from components.plot import Figure
 from components.figures import (add_note, add_unplottable, figure, finite_abs, log_heatmap,
                                 mark_overflow, set_log_range)
+from components.text import sub
 from components.thinning import spread, steps_shown, thinning_note
 from components.theme import CLOSED_FORM, GUIDE, SERIES, SERIES_DASHES, series_style
 from engine.cells import CELLS
@@ -33,15 +34,9 @@ CELL_COLORS = {cell: SERIES[i % len(SERIES)] for i, cell in enumerate(CELLS)}
 CELL_DASHES = {cell: SERIES_DASHES[i] for i, cell in enumerate(CELLS)}
 CELL_INDEX = {cell: i for i, cell in enumerate(CELLS)}
 BOUND_COLOR = GUIDE
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 LAG_AXIS = "steps back, T − k"
 MEASURED = "measured ‖∂h<sub>T</sub>/∂h<sub>k</sub>‖₂"
 TOTAL = "total ‖(W<sub>h</sub>ᵀ)<sup>T−k</sup>u‖"
-
-
-def sub(n: int) -> str:
-    """12 → '₁₂' (trace names stay plain text for hover labels and tests)."""
-    return str(n).translate(SUBSCRIPTS)
 
 
 def jacobian_norms(r: BPTTResult) -> Figure:

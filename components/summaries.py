@@ -12,16 +12,9 @@ import numpy as np
 
 from components.text import fmt
 
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 # The relative difference between two computations is printed to 2 digits: it is a size
 # (1.1×10⁻¹⁶, 3×10⁻⁹), not a value anyone reads further.
 DIFF_DIGITS = 2
-
-
-def sub(n: int) -> str:
-    """12 → '₁₂': an index in a symbol, which a reader (and numbers_in) does not take for a
-    value."""
-    return str(int(n)).translate(SUBSCRIPTS)
 
 
 def relative_difference(a, b) -> tuple[float | None, int]:

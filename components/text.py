@@ -55,3 +55,12 @@ def fill(template: str, values: dict) -> str:
 
 def _show(value) -> str:
     return value if isinstance(value, str) else fmt(value)
+
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(n: int) -> str:
+    """12 → '₁₂': an index in a symbol (s₃₂, a trace name), which a reader (and numbers_in)
+    does not take for a value."""
+    return str(int(n)).translate(SUBSCRIPTS)

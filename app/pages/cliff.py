@@ -157,11 +157,6 @@ def explained(values, r) -> list:
 # ---------------------------------------------------------------- the figures' text alternatives
 
 
-# The map shows the grid and a margin around it (cliff_figures.loss_surface pads its axes by 2%
-# of each span, so that a start on the edge shows): a path ending there ends on the map.
-MAP_MARGIN = 0.02
-
-
 def point(p) -> str:
     return f"({fmt(p[0])}, {fmt(p[1])})"
 
@@ -173,12 +168,11 @@ def surface_summary(values, r, surf) -> str:
     if low is not None:
         text += (f": from {fmt(surf.E[low])} at (w, b) = {point((surf.w[low[1]], surf.b[low[0]]))} "
                  f"to {fmt(surf.E[high])} at {point((surf.w[high[1]], surf.b[high[0]]))}")
-    (w_lo, w_hi), (b_lo, b_hi) = (surf.w[[0, -1]], surf.b[[0, -1]])
-    pad_w, pad_b = MAP_MARGIN * (w_hi - w_lo), MAP_MARGIN * (b_hi - b_lo)
+    (w_lo, w_hi), (b_lo, b_hi) = figures.map_ranges(surf)  # what the map shows
     ends = []
     for P in r.paths:
         w, b = P.path[-1]
-        inside = w_lo - pad_w <= w <= w_hi + pad_w and b_lo - pad_b <= b <= b_hi + pad_b
+        inside = w_lo <= w <= w_hi and b_lo <= b <= b_hi
         ends.append(f"{figures.METHOD_STYLE[P.method][1]} {'ends ' if not ends else ''}at "
                     f"{point(P.path[-1])}" + ("" if inside else ", outside the map"))
     return text + f". From the start {point(r.paths[0].path[0])} " + listing(ends) + "."

@@ -40,8 +40,8 @@ from components.controls import label_id, slider
 from components.page import Figure, PageView, ParamControl, ParameterPage, Reset, Static
 from components.params import Choice, ChoiceList, Number, ParamSet
 from components.status import overflowed, regime_badge
-from components.summaries import extremes, listing, ratio, regime_word, sub
-from components.text import fmt
+from components.summaries import extremes, listing, ratio, regime_word
+from components.text import fmt, sub
 from components.thinning import spread, steps_shown
 from engine.cells import ATTENTION_VALUE_SCALE, CELLS, RESIDUAL_ALPHA, gradient_flow
 from engine.rnn import INITS, PRESETS, bptt, gradient_modes
