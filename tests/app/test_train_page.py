@@ -420,7 +420,7 @@ def test_an_unchanged_poll_is_a_bodiless_204_and_figures_are_immutable(runs, cli
 def slide(client, k, shown) -> dict:
     """The step slider of a finished run, moved to its k-th recorded step."""
     spec = next(d for d in client.get("/_dash-dependencies").get_json()
-                if d["output"].startswith("train-hist.figure"))
+                if "train-hist.figure" in d["output"] and d["inputs"][0]["id"] == ids.SLIDER)
     status, response, size = post(client, payload(spec, {ids.SLIDER: k, ids.SHOWN: shown}))
     assert status == 200, response
     assert size < 60_000

@@ -290,24 +290,16 @@ dash.clientside_callback(
 )
 
 
-@callback(Output(GRAPHS["hist"], "figure", allow_duplicate=True), Input(SLIDER, "value"),
-          State(SHOWN, "data"), prevent_initial_call=True)
+@callback(Output(GRAPHS["hist"], "figure", allow_duplicate=True),
+          Output(summary_id(GRAPHS["hist"]), "children", allow_duplicate=True),
+          Input(SLIDER, "value"), State(SHOWN, "data"), prevent_initial_call=True)
 def redraw_histograms(k, shown):
     """The step slider of a finished run: its histograms at the k-th recorded step, read from
-    the store (only the tabs that move the slider ask for them)."""
+    the store once (only the tabs that move the slider ask for them), and their sentence."""
     kind = shown.get("kind") if isinstance(shown, dict) else "ff"
     pick = picked_histograms(k, shown)
     figure = train_figures.hist_figure(pick, kind if pick or kind in ("ff", "rnn") else "ff")
-    return with_look(portable(figure), requested_look())
-
-
-@callback(Output(summary_id(GRAPHS["hist"]), "children", allow_duplicate=True),
-          Input(SLIDER, "value"), State(SHOWN, "data"), prevent_initial_call=True)
-def redescribe_histograms(k, shown):
-    """The histograms' sentence for the step the slider shows (a callback of its own beside
-    redraw_histograms: the same store read, and the figure's callback keeps its one output)."""
-    kind = shown.get("kind") if isinstance(shown, dict) else "ff"
-    return hist_sentence(picked_histograms(k, shown), kind)
+    return with_look(portable(figure), requested_look()), hist_sentence(pick, kind)
 
 
 def picked_histograms(k, shown) -> dict | None:
